@@ -1,0 +1,21 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.production
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY core ./core
+COPY incidents ./incidents
+COPY postmortems ./postmortems
+COPY actions ./actions
+RUN pip install --no-cache-dir .
+COPY . .
+# Collecting static files needs settings but no real secret or database.
+RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --no-input
+
+RUN useradd --create-home hindsight
+USER hindsight
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

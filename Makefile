@@ -1,0 +1,63 @@
+# Hindsight: `make run` to try it, `make test` to check it. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: help install db migrate demo run test lint format browser check-deploy clean
+
+help:
+	@echo "make run    - install, migrate, load demo data and serve on http://127.0.0.1:8000"
+	@echo "make test   - install and run the whole test suite (with browser tests)"
+	@echo "make lint   - ruff lint and format check"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	@$(BIN)/python manage.py ensure_database
+
+migrate: db
+	$(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo
+	@echo "  Hindsight is starting on http://127.0.0.1:8000 - sign in with a demo login above."
+	@echo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; install it if this machine does not have it yet.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium is missing and could not be installed." >&2; exit 1; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: db browser lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -base64 48) \
+		DJANGO_ALLOWED_HOSTS=hindsight.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles *.egg-info

@@ -1,0 +1,61 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+TIME_ZONE_CHOICES = [
+    (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+]
+
+
+class Role(models.TextChoices):
+    """The three roles are Django groups (created by a migration); a user may hold several."""
+
+    AUTHOR = "Author", _("Author")
+    REVIEWER = "Reviewer", _("Reviewer")
+    MANAGER = "Manager", _("Manager")
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        choices=TIME_ZONE_CHOICES,
+        help_text=_("Times are shown in this zone. Leave empty for the site default."),
+    )
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.role_names
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.has_role(Role.REVIEWER)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.has_role(Role.MANAGER)

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from incidents.models import Incident, Service, TimelineEntry
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+
+class TimelineEntryInline(admin.TabularInline):
+    model = TimelineEntry
+    extra = 0
+    fields = ("occurred_at", "kind", "body", "author", "source_url")
+    raw_id_fields = ("author",)
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ("reference", "title", "severity", "status", "started_at")
+    list_filter = ("severity", "status", "services")
+    search_fields = ("title",)
+    date_hierarchy = "started_at"
+    filter_horizontal = ("services",)
+    raw_id_fields = ("commander", "created_by")
+    inlines = [TimelineEntryInline]

@@ -1,0 +1,110 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import DateTimeLocalInput, VersionedModelForm, https_by_default
+from incidents.models import SEVERITY_MEANINGS, Incident, Service, Severity, Status, TimelineEntry
+
+SORT_ORDERS = {
+    "newest": ("-started_at", "-number"),
+    "oldest": ("started_at", "number"),
+    "severity": ("severity", "-started_at"),
+    "updated": ("-updated_at",),
+    "reference": ("-number",),
+}
+
+
+def _severity_choices_with_meanings():
+    return [(value, f"{label}: {SEVERITY_MEANINGS[value]}") for value, label in Severity.choices]
+
+
+def _time_zone_help() -> str:
+    return _("In your time zone (%(zone)s).") % {"zone": timezone.get_current_timezone_name()}
+
+
+class IncidentForm(VersionedModelForm):
+    class Meta:
+        model = Incident
+        fields = [
+            "title",
+            "severity",
+            "status",
+            "services",
+            "commander",
+            "started_at",
+            "detected_at",
+            "mitigated_at",
+            "resolved_at",
+            "customer_impact",
+        ]
+        widgets = {
+            "severity": forms.RadioSelect,
+            "services": forms.CheckboxSelectMultiple,
+            "started_at": DateTimeLocalInput,
+            "detected_at": DateTimeLocalInput,
+            "mitigated_at": DateTimeLocalInput,
+            "resolved_at": DateTimeLocalInput,
+            "customer_impact": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = _severity_choices_with_meanings()
+        self.fields["commander"].queryset = get_user_model().objects.filter(is_active=True)
+        zone_help = _time_zone_help()
+        for name in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
+            self.fields[name].help_text = zone_help
+        self.fields["title"].widget.attrs["autofocus"] = True
+        if not self.instance.pk:
+            self.fields["started_at"].initial = timezone.now().replace(second=0, microsecond=0)
+
+
+class TimelineEntryForm(VersionedModelForm):
+    class Meta:
+        model = TimelineEntry
+        fields = ["occurred_at", "kind", "body", "source_url"]
+        formfield_callback = https_by_default
+        widgets = {
+            "occurred_at": DateTimeLocalInput,
+            "body": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].help_text = _time_zone_help()
+
+
+class IncidentFilterForm(forms.Form):
+    """The incident list's filters, read from the query string. Bad values are ignored, not fatal."""
+
+    q = forms.CharField(label=_("Title or reference"), required=False)
+    severity = forms.MultipleChoiceField(
+        label=_("Severity"), choices=Severity.choices, required=False
+    )
+    status = forms.MultipleChoiceField(label=_("Status"), choices=Status.choices, required=False)
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.all(), required=False, to_field_name="slug"
+    )
+    started_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    started_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("severity", _("Most severe first")),
+            ("updated", _("Recently updated")),
+            ("reference", _("Reference")),
+        ],
+    )
+
+    def filters(self) -> dict:
+        """The valid filters only: a mistyped date in the URL should not hide the whole list."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}

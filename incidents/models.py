@@ -1,0 +1,277 @@
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from core.markdown import MarkdownRenderedModel
+from core.models import Role, TimeStampedModel
+
+REFERENCE_PREFIX = "INC-"
+REFERENCE_PATTERN = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
+
+
+class NextIncidentNumber(models.Func):
+    """The next value of a PostgreSQL sequence: references are sequential and never reused,
+    even after an incident is deleted or a transaction rolls back."""
+
+    function = "nextval"
+    template = "nextval('incident_number_seq')"
+    output_field = models.PositiveIntegerField()
+    arity = 0
+
+
+class Severity(models.TextChoices):
+    SEV1 = "SEV1", _("SEV1 — critical")
+    SEV2 = "SEV2", _("SEV2 — major")
+    SEV3 = "SEV3", _("SEV3 — minor")
+    SEV4 = "SEV4", _("SEV4 — low")
+
+    @property
+    def meaning(self) -> str:
+        return SEVERITY_MEANINGS[self]
+
+
+SEVERITY_MEANINGS = {
+    Severity.SEV1: _("the service is down or data is at risk, for many customers."),
+    Severity.SEV2: _("a core feature is broken or badly degraded for many customers."),
+    Severity.SEV3: _("a feature is degraded with a workaround, or few customers are affected."),
+    Severity.SEV4: _("no customer impact: a near miss or an internal-only problem."),
+}
+
+
+class Status(models.TextChoices):
+    INVESTIGATING = "investigating", _("Investigating")
+    MITIGATED = "mitigated", _("Mitigated")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Service(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)
+        super().save(*args, **kwargs)
+
+
+class IncidentQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=Status.RESOLVED)
+
+    def for_service(self, service):
+        return self.filter(services=service)
+
+    def with_list_relations(self):
+        return self.select_related("commander").prefetch_related("services")
+
+
+class Incident(MarkdownRenderedModel, TimeStampedModel):
+    number = models.PositiveIntegerField(
+        _("number"), unique=True, editable=False, db_default=NextIncidentNumber()
+    )
+    title = models.CharField(_("title"), max_length=200)
+    severity = models.CharField(_("severity"), max_length=4, choices=Severity.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.INVESTIGATING
+    )
+    services = models.ManyToManyField(
+        Service, related_name="incidents", blank=True, verbose_name=_("affected services")
+    )
+    started_at = models.DateTimeField(_("started at"))
+    detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
+    mitigated_at = models.DateTimeField(_("mitigated at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    customer_impact = models.TextField(
+        _("customer impact"),
+        blank=True,
+        help_text=_("Who was affected, how, and for how long. Markdown."),
+    )
+    customer_impact_html = models.TextField(editable=False, blank=True)
+    commander = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commanded_incidents",
+        verbose_name=_("incident commander"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="created_incidents",
+        verbose_name=_("created by"),
+    )
+
+    markdown_fields = ("customer_impact",)
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-number"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(detected_at__isnull=True) | Q(detected_at__gte=F("started_at")),
+                name="incident_detected_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(mitigated_at__isnull=True) | Q(mitigated_at__gte=F("started_at")),
+                name="incident_mitigated_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("started_at")),
+                name="incident_resolved_after_start",
+            ),
+        ]
+        indexes = [
+            # The default list order, and date-range filters on the list.
+            models.Index(fields=["-started_at", "-number"], name="incident_started_idx"),
+            # List filtered by severity / status, newest first.
+            models.Index(fields=["severity", "-started_at"], name="incident_severity_idx"),
+            models.Index(fields=["status", "-started_at"], name="incident_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("incidents:detail", args=[self.reference])
+
+    @property
+    def reference(self) -> str:
+        return f"{REFERENCE_PREFIX}{self.number}" if self.number else ""
+
+    @staticmethod
+    def number_from_reference(reference: str) -> int | None:
+        match = REFERENCE_PATTERN.match(reference.strip())
+        return int(match.group(1)) if match else None
+
+    @property
+    def severity_meaning(self) -> str:
+        return SEVERITY_MEANINGS[Severity(self.severity)]
+
+    # Durations are all measured from the start, as the industry's MTTD/MTTM/MTTR are.
+    def _since_start(self, moment) -> timedelta | None:
+        return moment - self.started_at if moment and self.started_at else None
+
+    @property
+    def time_to_detect(self) -> timedelta | None:
+        return self._since_start(self.detected_at)
+
+    @property
+    def time_to_mitigate(self) -> timedelta | None:
+        return self._since_start(self.mitigated_at)
+
+    @property
+    def time_to_resolve(self) -> timedelta | None:
+        return self._since_start(self.resolved_at)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        previous_label, previous = _("started"), self.started_at
+        for field, label in (
+            ("detected_at", _("detected")),
+            ("mitigated_at", _("mitigated")),
+            ("resolved_at", _("resolved")),
+        ):
+            moment = getattr(self, field)
+            if moment is None:
+                continue
+            if previous is not None and moment < previous:
+                errors[field] = _("The time %(this)s cannot be before the time %(that)s.") % {
+                    "this": label,
+                    "that": previous_label,
+                }
+            else:
+                previous_label, previous = label, moment
+        if self.status == Status.RESOLVED and not self.resolved_at:
+            errors.setdefault(
+                "resolved_at", _("A resolved incident needs the time it was resolved.")
+            )
+        if self.status == Status.MITIGATED and not self.mitigated_at:
+            errors.setdefault(
+                "mitigated_at", _("A mitigated incident needs the time it was mitigated.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def can_edit(self, user) -> bool:
+        return user.is_authenticated and (
+            user.is_staff
+            or user.pk in (self.created_by_id, self.commander_id)
+            or user.has_role(Role.MANAGER)
+            or user.has_role(Role.AUTHOR)
+        )
+
+
+class TimelineKind(models.TextChoices):
+    DETECTION = "detection", _("Detection")
+    ESCALATION = "escalation", _("Escalation")
+    INVESTIGATION = "investigation", _("Investigation")
+    BLIND_ALLEY = "blind_alley", _("Blind alley")
+    GOLDEN_PATH = "golden_path", _("Golden path")
+    MITIGATION = "mitigation", _("Mitigation")
+    COMMUNICATION = "communication", _("Communication")
+    RESOLUTION = "resolution", _("Resolution")
+    NOTE = "note", _("Note")
+
+
+class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="timeline_entries"
+    )
+    occurred_at = models.DateTimeField(_("when"))
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=TimelineKind.choices, default=TimelineKind.NOTE
+    )
+    body = models.TextField(_("what happened"), help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="timeline_entries",
+        verbose_name=_("written by"),
+    )
+    source_url = models.URLField(
+        _("source link"),
+        max_length=500,
+        blank=True,
+        help_text=_("Optional: a chat message, graph or ticket this comes from."),
+    )
+
+    markdown_fields = ("body",)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [
+            # An incident's timeline, in time order.
+            models.Index(fields=["incident", "occurred_at"], name="timeline_incident_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident.reference} {self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return f"{self.incident.get_absolute_url()}#entry-{self.pk}"
+
+    def can_edit(self, user) -> bool:
+        return user.is_authenticated and (user.pk == self.author_id or self.incident.can_edit(user))

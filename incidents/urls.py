@@ -1,0 +1,22 @@
+from django.urls import path
+
+from incidents import views
+
+app_name = "incidents"
+urlpatterns = [
+    path("", views.incident_list_view, name="list"),
+    path("new/", views.incident_create, name="create"),
+    path("<str:reference>/", views.incident_detail, name="detail"),
+    path("<str:reference>/edit/", views.incident_update, name="update"),
+    path("<str:reference>/timeline/", views.timeline_entry_create, name="timeline-create"),
+    path(
+        "<str:reference>/timeline/<int:pk>/edit/",
+        views.timeline_entry_update,
+        name="timeline-update",
+    ),
+    path(
+        "<str:reference>/timeline/<int:pk>/delete/",
+        views.timeline_entry_delete,
+        name="timeline-delete",
+    ),
+]

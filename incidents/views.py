@@ -1,0 +1,147 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from incidents.forms import IncidentFilterForm, IncidentForm, TimelineEntryForm
+from incidents.models import Incident, TimelineEntry
+from incidents.selectors import incident_list, incident_timeline
+
+
+def _get_incident(reference: str, *, for_update: bool = False) -> Incident:
+    number = Incident.number_from_reference(reference)
+    if number is None:
+        raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
+    incidents = Incident.objects.select_for_update(of=("self",)) if for_update else Incident.objects
+    return get_object_or_404(incidents.select_related("commander", "created_by"), number=number)
+
+
+def _get_incident_for_edit(request, reference: str) -> Incident:
+    incident = _get_incident(reference, for_update=request.method == "POST")
+    if not incident.can_edit(request.user):
+        raise PermissionDenied(_("You may not edit this incident."))
+    return incident
+
+
+def _get_entry_for_edit(request, reference: str, pk: int) -> TimelineEntry:
+    entries = TimelineEntry.objects.select_related("incident")
+    if request.method == "POST":
+        entries = entries.select_for_update(of=("self",))
+    entry = get_object_or_404(
+        entries, pk=pk, incident__number=Incident.number_from_reference(reference) or -1
+    )
+    if not entry.can_edit(request.user):
+        raise PermissionDenied(_("You may not change this timeline entry."))
+    return entry
+
+
+def incident_list_view(request):
+    filter_form = IncidentFilterForm(request.GET or None)
+    incidents = incident_list(filters=filter_form.filters() if request.GET else {})
+    page = Paginator(incidents, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {"filter_form": filter_form, "page": page, "is_filtered": bool(request.GET)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def incident_create(request):
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        incident = form.save(commit=False)
+        incident.created_by = request.user
+        incident.save()
+        form.save_m2m()
+        messages.success(request, _("Incident %(ref)s created.") % {"ref": incident.reference})
+        return redirect(incident)
+    return render(request, "incidents/incident_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@transaction.atomic
+def incident_update(request, reference):
+    incident = _get_incident_for_edit(request, reference)
+    form = IncidentForm(request.POST or None, instance=incident)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+        return redirect(incident)
+    return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
+
+
+def incident_detail(request, reference):
+    incident = _get_incident(reference)
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "services": incident.services.all(),
+            "can_edit": incident.can_edit(request.user),
+            **_timeline_context(request, incident, TimelineEntryForm()),
+        },
+    )
+
+
+def _timeline_context(request, incident, entry_form) -> dict:
+    entries, show_dates = incident_timeline(incident)
+    for entry in entries:
+        entry.editable = entry.can_edit(request.user)
+    return {"entries": entries, "show_dates": show_dates, "entry_form": entry_form}
+
+
+@require_POST
+def timeline_entry_create(request, reference):
+    incident = _get_incident(reference)
+    form = TimelineEntryForm(request.POST)
+    if form.is_valid():
+        entry = form.save(commit=False)
+        entry.incident = incident
+        entry.author = request.user
+        entry.save()
+        form = TimelineEntryForm()
+        if not request.htmx:
+            messages.success(request, _("Timeline entry added."))
+            return redirect(entry)
+    context = {"incident": incident, **_timeline_context(request, incident, form)}
+    if request.htmx:
+        return render(request, "incidents/includes/_timeline_section.html", context)
+    context.update(services=incident.services.all(), can_edit=incident.can_edit(request.user))
+    return render(request, "incidents/incident_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@transaction.atomic
+def timeline_entry_update(request, reference, pk):
+    entry = _get_entry_for_edit(request, reference, pk)
+    form = TimelineEntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Timeline entry saved."))
+        return redirect(entry)
+    return render(
+        request,
+        "incidents/timelineentry_form.html",
+        {"form": form, "entry": entry, "incident": entry.incident},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def timeline_entry_delete(request, reference, pk):
+    entry = _get_entry_for_edit(request, reference, pk)
+    if request.method == "POST":
+        entry.delete()
+        messages.success(request, _("Timeline entry deleted."))
+        return redirect(entry.incident)
+    return render(
+        request,
+        "incidents/timelineentry_confirm_delete.html",
+        {"entry": entry, "incident": entry.incident},
+    )

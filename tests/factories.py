@@ -1,0 +1,70 @@
+from datetime import timedelta
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from core.models import User
+from incidents.models import Incident, Service, Severity, Status, TimelineEntry, TimelineKind
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.set(Group.objects.filter(name__in=extracted))
+        if create:
+            self.save()
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Incident number {n}")
+    severity = Severity.SEV2
+    status = Status.RESOLVED
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=2))
+    detected_at = factory.LazyAttribute(lambda i: i.started_at + timedelta(minutes=5))
+    mitigated_at = factory.LazyAttribute(lambda i: i.started_at + timedelta(minutes=30))
+    resolved_at = factory.LazyAttribute(lambda i: i.started_at + timedelta(hours=2))
+    customer_impact = "Some customers saw errors."
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.services.set(extracted)
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimelineEntry
+
+    incident = factory.SubFactory(IncidentFactory)
+    occurred_at = factory.LazyAttribute(lambda e: e.incident.started_at + timedelta(minutes=10))
+    kind = TimelineKind.INVESTIGATION
+    body = "Looked at the dashboards."
+    author = factory.SubFactory(UserFactory)
