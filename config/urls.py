@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("incidents/", include("incidents.urls")),
+    path("postmortems/", include("postmortems.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,9 @@ from core.forms import AccountSettingsForm
 
 @require_http_methods(["GET", "POST"])
 def account_settings(request):
-    form = AccountSettingsForm(request.POST or None, instance=request.user)
+    form = AccountSettingsForm(
+        request.POST if request.method == "POST" else None, instance=request.user
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your settings are saved."))

@@ -18,7 +18,9 @@ def _get_incident(reference: str, *, for_update: bool = False) -> Incident:
     if number is None:
         raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
     incidents = Incident.objects.select_for_update(of=("self",)) if for_update else Incident.objects
-    return get_object_or_404(incidents.select_related("commander", "created_by"), number=number)
+    return get_object_or_404(
+        incidents.select_related("commander", "created_by", "postmortem"), number=number
+    )
 
 
 def _get_incident_for_edit(request, reference: str) -> Incident:
@@ -53,7 +55,7 @@ def incident_list_view(request):
 
 @require_http_methods(["GET", "POST"])
 def incident_create(request):
-    form = IncidentForm(request.POST or None)
+    form = IncidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         incident = form.save(commit=False)
         incident.created_by = request.user
@@ -68,7 +70,7 @@ def incident_create(request):
 @transaction.atomic
 def incident_update(request, reference):
     incident = _get_incident_for_edit(request, reference)
-    form = IncidentForm(request.POST or None, instance=incident)
+    form = IncidentForm(request.POST if request.method == "POST" else None, instance=incident)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
@@ -81,13 +83,18 @@ def incident_detail(request, reference):
     return render(
         request,
         "incidents/incident_detail.html",
-        {
-            "incident": incident,
-            "services": incident.services.all(),
-            "can_edit": incident.can_edit(request.user),
-            **_timeline_context(request, incident, TimelineEntryForm()),
-        },
+        _detail_context(request, incident, TimelineEntryForm()),
     )
+
+
+def _detail_context(request, incident, entry_form) -> dict:
+    return {
+        "incident": incident,
+        "postmortem": getattr(incident, "postmortem", None),
+        "services": incident.services.all(),
+        "can_edit": incident.can_edit(request.user),
+        **_timeline_context(request, incident, entry_form),
+    }
 
 
 def _timeline_context(request, incident, entry_form) -> dict:
@@ -110,18 +117,19 @@ def timeline_entry_create(request, reference):
         if not request.htmx:
             messages.success(request, _("Timeline entry added."))
             return redirect(entry)
-    context = {"incident": incident, **_timeline_context(request, incident, form)}
     if request.htmx:
+        context = {"incident": incident, **_timeline_context(request, incident, form)}
         return render(request, "incidents/includes/_timeline_section.html", context)
-    context.update(services=incident.services.all(), can_edit=incident.can_edit(request.user))
-    return render(request, "incidents/incident_detail.html", context)
+    return render(
+        request, "incidents/incident_detail.html", _detail_context(request, incident, form)
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @transaction.atomic
 def timeline_entry_update(request, reference, pk):
     entry = _get_entry_for_edit(request, reference, pk)
-    form = TimelineEntryForm(request.POST or None, instance=entry)
+    form = TimelineEntryForm(request.POST if request.method == "POST" else None, instance=entry)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Timeline entry saved."))

@@ -68,3 +68,20 @@ class TimelineEntryFactory(factory.django.DjangoModelFactory):
     kind = TimelineKind.INVESTIGATION
     body = "Looked at the dashboards."
     author = factory.SubFactory(UserFactory)
+
+
+class PostmortemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "postmortems.Postmortem"
+        skip_postgeneration_save = True
+
+    incident = factory.SubFactory(IncidentFactory)
+    author = factory.SubFactory(UserFactory)
+    summary = "A config change broke checkout."
+    impact = "Checkout failed for 18% of attempts for 48 minutes."
+    what_happened = "The timeout unit was read as seconds, not milliseconds."
+
+    @factory.post_generation
+    def co_authors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.co_authors.set(extracted)
