@@ -1,11 +1,18 @@
 """Browser journeys: Playwright drives Debian's Chromium against pytest-django's live server.
 
+Mark them `django_db(transaction=True)`: the live server needs committed data. Each such test
+ends by flushing every table, taking with it what data migrations created, so
+`migration_data` below puts that back before each browser test.
+
 They never skip: a machine without Chromium fails here with a message saying how to get it
 (`make test` installs it).
 """
 
+import importlib
 import os
 import shutil
+
+from django.apps import apps as django_apps
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -25,6 +32,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# Data migrations whose rows the browser tests rely on (all idempotent).
+DATA_MIGRATIONS = [
+    ("core.migrations.0002_create_role_groups", "create_role_groups"),
+    ("postmortems.migrations.0002_default_templates_and_phrases", "create_defaults"),
+]
+
+
+@pytest.fixture(autouse=True)
+def migration_data(transactional_db):
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture(scope="session")
