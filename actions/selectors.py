@@ -1,3 +1,328 @@
-def postmortem_action_items(postmortem):
-    """Placeholder until the action items issue lands: the postmortem page's action items."""
-    return []
+"""Reads for the action item pages. Each runs a fixed number of queries however many items
+there are; every count is done by the database."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus
+from incidents.models import Incident, Severity
+from postmortems.models import Postmortem
+
+DUE_SOON_DAYS = 14
+RATE_WINDOW_DAYS = 90
+RECENTLY_CLOSED_DAYS = 30
+DASHBOARD_LIST_LIMIT = 25
+
+# The due-date buckets the list can filter by; the dashboard counts with the same conditions,
+# so a count and the list it links to always agree.
+DUE_BUCKETS = ("to_do", "overdue", "age_0_7", "age_8_30", "age_31_plus", "next_14", "no_date")
+
+
+def due_bucket_q(bucket: str, today: date) -> Q:
+    to_do = Q(status__in=TO_DO)
+    days = timedelta(days=1)
+    return (
+        to_do
+        & {
+            "to_do": Q(),
+            "overdue": Q(due_date__lt=today),
+            "age_0_7": Q(due_date__lt=today, due_date__gte=today - 7 * days),
+            "age_8_30": Q(due_date__lte=today - 8 * days, due_date__gte=today - 30 * days),
+            "age_31_plus": Q(due_date__lte=today - 31 * days),
+            "next_14": Q(due_date__gte=today, due_date__lte=today + DUE_SOON_DAYS * days),
+            "no_date": Q(due_date__isnull=True),
+        }[bucket]
+    )
+
+
+def start_of_local_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def completed_on_owners_day():
+    """The date an item was completed on in its owner's time zone (the site's if none chosen):
+    finishing at 23:30 on the due day, where the owner is, is on time."""
+    zone = Coalesce(NullIf(F("owner__time_zone"), Value("")), Value(settings.TIME_ZONE))
+    local = Func(zone, F("completed_at"), function="timezone", output_field=DateTimeField())
+    return Cast(local, DateField())
+
+
+def on_time_q(on_time: bool) -> Q:
+    if on_time:
+        return Q(status=ActionStatus.DONE, due_date__gte=completed_on_owners_day())
+    return Q(status=ActionStatus.DONE, due_date__lt=completed_on_owners_day())
+
+
+def _choice_order(field: str, values) -> Case:
+    return Case(
+        *[When(**{field: value}, then=Value(position)) for position, value in enumerate(values)],
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+def _overdue_first(today: date) -> Case:
+    return Case(
+        When(Q(status__in=TO_DO, due_date__lt=today), then=Value(0)),
+        When(status__in=TO_DO, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+# The postmortem page -------------------------------------------------------------------------
+
+
+def postmortem_action_items(postmortem: Postmortem) -> list[ActionItem]:
+    """The postmortem's items grouped by kind (prevent, mitigate, detect, process), those still
+    to do first, soonest due first. Two queries at most: the items with their owners, and the
+    co-authors (for who may edit) unless the caller fetched them already."""
+    prefetch_related_objects([postmortem], "co_authors")
+    return list(
+        postmortem.action_items.select_related("owner").order_by(
+            _choice_order("kind", ActionKind.values),
+            Case(When(status__in=TO_DO, then=Value(0)), default=Value(1)),
+            F("due_date").asc(nulls_first=True),
+            "pk",
+        )
+    )
+
+
+def approval_blockers(postmortem: Postmortem) -> list[str]:
+    """Why the postmortem cannot be approved yet: each item still to do that has no owner, an
+    owner whose account is deactivated, or no due date. Empty when nothing blocks."""
+    items = (
+        postmortem.action_items.filter(status__in=TO_DO)
+        .filter(Q(owner__isnull=True) | Q(owner__is_active=False) | Q(due_date__isnull=True))
+        .select_related("owner")
+        .order_by("pk")
+    )
+    blockers = []
+    for item in items:
+        if item.owner is None:
+            blockers.append(_("Action item “%(title)s” has no owner.") % {"title": item.title})
+        elif not item.owner.is_active:
+            blockers.append(
+                _(
+                    "Action item “%(title)s” is owned by %(owner)s, whose account is "
+                    "deactivated: choose an active owner."
+                )
+                % {"title": item.title, "owner": item.owner.display_name}
+            )
+        if item.due_date is None:
+            blockers.append(_("Action item “%(title)s” has no due date.") % {"title": item.title})
+    return blockers
+
+
+def needs_no_actions_confirmation(postmortem: Postmortem) -> bool:
+    """True when the postmortem has no action items: the reviewer must confirm none are needed."""
+    return not postmortem.action_items.exists()
+
+
+# My action items ------------------------------------------------------------------------------
+
+
+def my_action_items(user, *, today: date) -> dict:
+    """The user's items still to do (overdue first, then by due date) and those they closed
+    recently. Two queries."""
+    items = ActionItem.objects.owned_by(user).with_list_relations()
+    to_do = items.filter(status__in=TO_DO).order_by(
+        _overdue_first(today), F("due_date").asc(nulls_last=True), "priority", "pk"
+    )
+    recently_closed = items.filter(
+        status__in=[ActionStatus.DONE, ActionStatus.WONT_DO],
+        updated_at__gte=start_of_local_day(today - timedelta(days=RECENTLY_CLOSED_DAYS)),
+    ).order_by("-updated_at", "-pk")
+    to_do = list(to_do)
+    return {
+        "to_do": to_do,
+        "overdue_count": sum(1 for item in to_do if item.days_overdue(today)),
+        "recently_closed": list(recently_closed),
+    }
+
+
+# The list, its CSV export and the dashboard --------------------------------------------------
+
+
+SORT_ORDERS = {
+    "due": lambda today: (_overdue_first(today), F("due_date").asc(nulls_last=True), "priority"),
+    "priority": lambda today: ("priority", F("due_date").asc(nulls_last=True)),
+    "newest": lambda today: ("-created_at",),
+    "updated": lambda today: ("-updated_at",),
+}
+
+
+def _apply_filters(items: QuerySet, filters: dict, today: date) -> QuerySet:
+    if service := filters.get("service"):
+        if service == "none":
+            items = items.filter(postmortem__incident__services__isnull=True)
+        else:
+            items = items.filter(postmortem__incident__services__slug=service)
+    if owner := filters.get("owner"):
+        items = items.filter(owner__isnull=True) if owner == "none" else items.filter(owner=owner)
+    if priorities := filters.get("priority"):
+        items = items.filter(priority__in=priorities)
+    if statuses := filters.get("status"):
+        items = items.filter(status__in=statuses)
+    if kinds := filters.get("kind"):
+        items = items.filter(kind__in=kinds)
+    if severities := filters.get("severity"):
+        items = items.filter(postmortem__incident__severity__in=severities)
+    if query := filters.get("q"):
+        items = items.filter(title__icontains=query)
+    if reference := filters.get("incident"):
+        items = items.filter(postmortem__incident__number=Incident.number_from_reference(reference))
+    if bucket := filters.get("due"):
+        items = items.filter(due_bucket_q(bucket, today))
+    if due_from := filters.get("due_from"):
+        items = items.filter(due_date__gte=due_from)
+    if due_to := filters.get("due_to"):
+        items = items.filter(due_date__lte=due_to)
+    if completed_from := filters.get("completed_from"):
+        items = items.filter(completed_at__gte=start_of_local_day(completed_from))
+    if completed_to := filters.get("completed_to"):
+        items = items.filter(completed_at__lt=start_of_local_day(completed_to + timedelta(days=1)))
+    if on_time := filters.get("on_time"):
+        items = items.filter(on_time_q(on_time == "yes"))
+    return items
+
+
+def action_item_list(*, filters: dict, today: date) -> QuerySet[ActionItem]:
+    """Items for the list page and its CSV export: filtered and sorted (overdue first, then by
+    due date, unless another order is asked for), with owner and incident fetched up front."""
+    items = _apply_filters(ActionItem.objects.with_list_relations(), filters, today)
+    return items.order_by(*SORT_ORDERS[filters.get("sort") or "due"](today), "pk")
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def _owner_row(row: dict) -> dict:
+    if row["owner"] is None:
+        name = _("No owner")
+    else:
+        full = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
+        name = full or row["owner__username"]
+    return {
+        "key": row["owner"] or "none",
+        "name": name,
+        "is_active": row["owner__is_active"] is not False,
+        "count": row["count"],
+    }
+
+
+def action_dashboard(*, filters: dict, today: date) -> dict:
+    """Everything the managers' dashboard shows, for items matching ``filters`` (service, owner,
+    priority, status), as of ``today`` in the viewer's time zone. Six queries.
+
+    The completion and on-time rates look at the last 90 days and ignore the status filter
+    (they are about status).
+    """
+    status_filter = {"status": filters["status"]} if filters.get("status") else {}
+    scoped = _apply_filters(
+        ActionItem.objects.all(), {k: v for k, v in filters.items() if k != "status"}, today
+    )
+    items = _apply_filters(scoped, status_filter, today)
+    status_q = Q(status__in=filters["status"]) if filters.get("status") else Q()
+
+    window_start = today - timedelta(days=RATE_WINDOW_DAYS)
+    yesterday = today - timedelta(days=1)
+    due_in_window = Q(due_date__gte=window_start, due_date__lte=yesterday)
+    completed_in_window = Q(
+        status=ActionStatus.DONE, completed_at__gte=start_of_local_day(window_start)
+    )
+    counts = scoped.aggregate(
+        **{
+            bucket: Count("pk", filter=status_q & due_bucket_q(bucket, today))
+            for bucket in DUE_BUCKETS
+        },
+        unowned=Count("pk", filter=status_q & due_bucket_q("to_do", today) & Q(owner=None)),
+        due_in_window=Count("pk", filter=due_in_window & ~Q(status=ActionStatus.WONT_DO)),
+        done_of_due=Count("pk", filter=due_in_window & Q(status=ActionStatus.DONE)),
+        completed=Count("pk", filter=completed_in_window),
+        on_time=Count("pk", filter=completed_in_window & on_time_q(True)),
+    )
+
+    overdue = items.filter(due_bucket_q("overdue", today))
+    by_owner = [
+        _owner_row(row)
+        for row in overdue.values(
+            "owner",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__is_active",
+        )
+        .annotate(count=Count("pk"))
+        .order_by("-count", "owner__first_name", "owner__last_name", "owner__username")
+    ]
+    by_service = [
+        {
+            "key": row["postmortem__incident__services__slug"] or "none",
+            "name": row["postmortem__incident__services__name"] or _("No service"),
+            "count": row["count"],
+        }
+        for row in overdue.values(
+            "postmortem__incident__services__slug", "postmortem__incident__services__name"
+        )
+        .annotate(count=Count("pk", distinct=True))
+        .order_by("-count", "postmortem__incident__services__name")
+    ]
+    severity_counts = dict(
+        overdue.values_list("postmortem__incident__severity").annotate(count=Count("pk"))
+    )
+    by_severity = [
+        {"key": severity.value, "name": severity.label, "count": severity_counts.get(severity, 0)}
+        for severity in Severity
+    ]
+    return {
+        "today": today,
+        "counts": counts,
+        "ageing": [
+            ("age_0_7", _("0–7 days"), counts["age_0_7"]),
+            ("age_8_30", _("8–30 days"), counts["age_8_30"]),
+            ("age_31_plus", _("31+ days"), counts["age_31_plus"]),
+        ],
+        "by_owner": by_owner,
+        "by_service": by_service,
+        "by_severity": by_severity,
+        "overdue_items": list(
+            overdue.with_list_relations().order_by("due_date", "priority", "pk")[
+                :DASHBOARD_LIST_LIMIT
+            ]
+        ),
+        "due_soon_items": list(
+            items.filter(due_bucket_q("next_14", today))
+            .with_list_relations()
+            .order_by("due_date", "priority", "pk")[:DASHBOARD_LIST_LIMIT]
+        ),
+        "list_limit": DASHBOARD_LIST_LIMIT,
+        "due_soon_days": DUE_SOON_DAYS,
+        "rate_window": {
+            "days": RATE_WINDOW_DAYS,
+            "start": window_start,
+            "end": yesterday,
+        },
+        "rate_statuses": [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE],
+        "completion_rate": _percent(counts["done_of_due"], counts["due_in_window"]),
+        "on_time_rate": _percent(counts["on_time"], counts["completed"]),
+    }

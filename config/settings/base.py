@@ -129,3 +129,16 @@ LOGGING = {
 }
 
 PAGE_SIZE = 25
+
+# Action items: the suggested due date for each priority, in weeks from the day it is created.
+ACTION_ITEM_DEFAULT_DUE_WEEKS = {
+    "P1": env_int("HINDSIGHT_P1_DUE_WEEKS", 4),
+    "P2": env_int("HINDSIGHT_P2_DUE_WEEKS", 8),
+    "P3": env_int("HINDSIGHT_P3_DUE_WEEKS", 12),
+}
+# Reminder emails list an owner's overdue items and those due within this many days.
+ACTION_REMINDER_DAYS_AHEAD = env_int("HINDSIGHT_REMINDER_DAYS_AHEAD", 7)
+
+# Postmortem review: approvals needed before a postmortem counts as approved. The rule is
+# "at least this many reviewers other than the writers approve", not "every requested reviewer".
+POSTMORTEM_REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 1)

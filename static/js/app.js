@@ -20,4 +20,20 @@
       }
     }
   });
+
+  // New action items: the suggested due date follows the priority (defaults in the select's
+  // data-due-defaults) until the user picks a date themselves.
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("input[data-suggested-due]")) {
+      event.target.dataset.chosen = "true";
+    }
+  });
+  document.addEventListener("change", function (event) {
+    const select = event.target;
+    if (!select.matches || !select.matches("select[data-due-defaults]") || !select.form) return;
+    const due = select.form.querySelector("input[data-suggested-due]");
+    if (!due || due.dataset.chosen) return;
+    const defaults = JSON.parse(select.dataset.dueDefaults);
+    if (defaults[select.value]) due.value = defaults[select.value];
+  });
 })();

@@ -1,0 +1,380 @@
+import re
+import zoneinfo
+from datetime import date, datetime, timedelta
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.markdown import MarkdownRenderedModel
+from core.models import Role, TimeStampedModel
+from postmortems.models import Postmortem
+
+
+class Priority(models.TextChoices):
+    P1 = "P1", _("P1 — high")
+    P2 = "P2", _("P2 — medium")
+    P3 = "P3", _("P3 — low")
+
+
+class ActionKind(models.TextChoices):
+    PREVENT = "prevent", _("Prevent")
+    MITIGATE = "mitigate", _("Mitigate")
+    DETECT = "detect", _("Detect")
+    PROCESS = "process", _("Process")
+
+    @property
+    def meaning(self) -> str:
+        return KIND_MEANINGS[self]
+
+
+KIND_MEANINGS = {
+    ActionKind.PREVENT: _("Stop this from happening again."),
+    ActionKind.MITIGATE: _("Make it hurt less when it does happen."),
+    ActionKind.DETECT: _("Notice it sooner."),
+    ActionKind.PROCESS: _("Change how we work and respond."),
+}
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    WONT_DO = "wont_do", _("Won't do")
+
+
+# Items still to do: only these can be overdue or due soon.
+TO_DO = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+
+def zone_of(user) -> zoneinfo.ZoneInfo:
+    """The user's own time zone, or the site's default when they have not chosen one."""
+    return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
+
+
+def local_today(user=None, *, now: datetime | None = None) -> date:
+    """Today's date where ``user`` is. Without a user: in the active zone, which for a request
+    is the signed-in user's own (``UserTimezoneMiddleware``)."""
+    now = now or timezone.now()
+    return timezone.localdate(now, zone_of(user)) if user is not None else timezone.localdate(now)
+
+
+def default_due_date(priority: str, *, start: date) -> date:
+    """The suggested due date for a new item of this priority (settings give the weeks)."""
+    return start + timedelta(weeks=settings.ACTION_ITEM_DEFAULT_DUE_WEEKS[Priority(priority)])
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def to_do(self):
+        return self.filter(status__in=TO_DO)
+
+    def overdue(self, today: date):
+        """Still to do and due before ``today`` (the viewer's or the recipient's local date)."""
+        return self.to_do().filter(due_date__lt=today)
+
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def for_service(self, service):
+        return self.filter(postmortem__incident__services=service)
+
+    def with_list_relations(self):
+        return self.select_related("owner", "postmortem__incident")
+
+
+_REPO_ISSUE = re.compile(r"/([^/]+)/(?:-/)?(?:issues|pull|pulls|merge_requests|work_items)/(\d+)")
+_TICKET_KEY = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9_]+-\d+)(?![0-9])")
+
+
+def ticket_key_from_url(url: str) -> str:
+    """What people call a ticket, read from its link: ``OPS-123`` (Jira, Linear, YouTrack),
+    ``repo#45`` (GitHub, GitLab), else the last part of the path or the host."""
+    if not url:
+        return ""
+    parsed = urlparse(url)
+    if match := _REPO_ISSUE.search(parsed.path):
+        return f"{match.group(1)}#{match.group(2)}"
+    if match := _TICKET_KEY.search(unquote(f"{parsed.path}?{parsed.query}")):
+        return match.group(1)
+    last = unquote(parsed.path.rstrip("/").rsplit("/", 1)[-1])
+    if any(character.isdigit() for character in last):
+        return last
+    return parsed.hostname or url
+
+
+class ActionItem(MarkdownRenderedModel, TimeStampedModel):
+    """One thing to do after an incident: one owner, one due date, tracked until closed."""
+
+    # Changes to these are recorded in the item's history (see actions.services).
+    TRACKED_FIELDS = ("owner_id", "due_date", "status")
+
+    postmortem = models.ForeignKey(
+        Postmortem,
+        on_delete=models.CASCADE,
+        related_name="action_items",
+        verbose_name=_("postmortem"),
+        db_index=False,  # covered by action_item_postmortem_idx
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("What done looks like, and why. Markdown.")
+    )
+    description_html = models.TextField(editable=False, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_action_items",
+        verbose_name=_("owner"),
+        help_text=_("Exactly one person. Needed before the postmortem can be approved."),
+        db_index=False,  # covered by action_item_owner_idx
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=2, choices=Priority.choices, default=Priority.P2
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ActionKind.choices, default=ActionKind.PREVENT
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    resolution_note = models.TextField(
+        _("resolution note"),
+        blank=True,
+        help_text=_("Why it will not be done (required for Won't do), or a note on completion."),
+    )
+    tracker_url = models.URLField(
+        _("tracker link"),
+        max_length=500,
+        blank=True,
+        help_text=_("Optional: the ticket in your issue tracker."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="created_action_items",
+        verbose_name=_("created by"),
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    markdown_fields = ("description",)
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ActionStatus.WONT_DO) | ~Q(resolution_note=""),
+                name="action_item_wont_do_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=ActionStatus.DONE, completed_at__isnull=False)
+                    | (~Q(status=ActionStatus.DONE) & Q(completed_at__isnull=True))
+                ),
+                name="action_item_completed_at_iff_done",
+            ),
+        ]
+        indexes = [
+            # A postmortem's action items (its page and the review gate), grouped by kind.
+            models.Index(fields=["postmortem", "kind"], name="action_item_postmortem_idx"),
+            # "My action items" and each owner's reminder digest: one owner's items by status,
+            # soonest due first.
+            models.Index(fields=["owner", "status", "due_date"], name="action_item_owner_idx"),
+            # The dashboard's overdue / due-soon ranges and the reminder run's scan.
+            models.Index(fields=["status", "due_date"], name="action_item_status_due_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("actions:detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = instance.tracked_values()
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_values = self.tracked_values()
+
+    def tracked_values(self) -> dict:
+        return {name: self.__dict__.get(name) for name in self.TRACKED_FIELDS}
+
+    def tracked_changes(self) -> list[tuple[str, object, object]]:
+        """(field, value as loaded, value now) for each tracked field changed since loading."""
+        loaded = getattr(self, "_loaded_values", None)
+        if loaded is None:
+            return []
+        now = self.tracked_values()
+        return [
+            (name, loaded[name], now[name])
+            for name in self.TRACKED_FIELDS
+            if loaded[name] != now[name]
+        ]
+
+    @property
+    def is_to_do(self) -> bool:
+        return self.status in TO_DO
+
+    def days_overdue(self, today: date | None = None) -> int:
+        """Whole days past the due date on ``today`` (default: the active zone's today); 0 when
+        it is not overdue. Due today is not overdue; due yesterday is one day overdue."""
+        if not self.is_to_do or self.due_date is None:
+            return 0
+        today = today or local_today()
+        return max((today - self.due_date).days, 0)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.days_overdue() > 0
+
+    def days_until_due(self, today: date | None = None) -> int | None:
+        if self.due_date is None:
+            return None
+        return (self.due_date - (today or local_today())).days
+
+    @property
+    def tracker_key(self) -> str:
+        return ticket_key_from_url(self.tracker_url)
+
+    @property
+    def kind_meaning(self) -> str:
+        return KIND_MEANINGS[ActionKind(self.kind)]
+
+    def clean(self):
+        super().clean()
+        if self.status == ActionStatus.WONT_DO and not self.resolution_note.strip():
+            raise ValidationError(
+                {"resolution_note": _("Say why this will not be done: the reason is kept.")}
+            )
+
+    def can_edit(self, user) -> bool:
+        """The owner, the postmortem's writers, managers and staff may change an item;
+        everyone signed in may read it."""
+        return user.is_authenticated and (
+            user.is_staff
+            or user.pk == self.owner_id
+            or self.postmortem.is_writer(user)
+            or user.has_role(Role.MANAGER)
+        )
+
+
+def can_add_action_items(postmortem: Postmortem, user) -> bool:
+    """The postmortem's writers, managers and staff may add action items to it."""
+    return user.is_authenticated and (
+        user.is_staff or postmortem.is_writer(user) or user.has_role(Role.MANAGER)
+    )
+
+
+class ChangedField(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    DUE_DATE = "due_date", _("Due date")
+    STATUS = "status", _("Status")
+
+
+class ActionItemChange(models.Model):
+    """One change to an item's owner, due date or status: who, when, old → new, and why."""
+
+    item = models.ForeignKey(
+        ActionItem,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("action item"),
+        db_index=False,  # covered by action_change_item_idx
+    )
+    field = models.CharField(_("changed"), max_length=10, choices=ChangedField.choices)
+    # As people saw them at the time: the owner's name, the date, the status code.
+    old_value = models.CharField(_("from"), max_length=200, blank=True)
+    new_value = models.CharField(_("to"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("action item change")
+        verbose_name_plural = _("action item changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(field=ChangedField.DUE_DATE) | Q(old_value="") | ~Q(reason=""),
+                name="action_change_due_date_move_needs_reason",
+            ),
+        ]
+        indexes = [
+            # An item's history, newest first.
+            models.Index(fields=["item", "-changed_at"], name="action_change_item_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.item_id} {self.field}: {self.old_value} → {self.new_value}"
+
+    def _display(self, value: str) -> str:
+        if not value:
+            return "—"
+        if self.field == ChangedField.STATUS and value in ActionStatus.values:
+            return str(ActionStatus(value).label)
+        return value
+
+    @property
+    def old_display(self) -> str:
+        return self._display(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._display(self.new_value)
+
+
+class ReminderKind(models.TextChoices):
+    OWNER_DIGEST = "owner_digest", _("Owner's digest")
+    MANAGER_SUMMARY = "manager_summary", _("Manager's overdue summary")
+
+
+class SentReminder(models.Model):
+    """The record that makes reminders idempotent: one email per person, kind and local day."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
+    sent_on = models.DateField(_("day (recipient's time zone)"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    item_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, verbose_name=_("action items")
+    )
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("sent reminder")
+        verbose_name_plural = _("sent reminders")
+        constraints = [
+            # Its index also serves the run's "already sent today?" lookup.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "sent_on"], name="sent_reminder_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient_id} on {self.sent_on}"

@@ -1,0 +1,369 @@
+"""Writes to action items (each recording its history) and the reminder emails."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from actions.models import (
+    TO_DO,
+    ActionItem,
+    ActionItemChange,
+    ActionKind,
+    ActionStatus,
+    ChangedField,
+    Priority,
+    ReminderKind,
+    SentReminder,
+    default_due_date,
+    local_today,
+    zone_of,
+)
+from core.models import Role
+from postmortems.models import Postmortem
+
+logger = logging.getLogger(__name__)
+
+# A manager's summary lists this many overdue items (longest overdue first) and counts the rest.
+MANAGER_SUMMARY_LIMIT = 50
+
+
+class ActionItemError(Exception):
+    """A refusal with a message a person can act on."""
+
+
+# Items -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def action_item_create(
+    *,
+    postmortem: Postmortem,
+    created_by,
+    title: str,
+    owner=None,
+    due_date: date | None = None,
+    priority: str = Priority.P2,
+    kind: str = ActionKind.PREVENT,
+    description: str = "",
+    tracker_url: str = "",
+) -> ActionItem:
+    """Add an action item. Without a due date it gets the priority's default, counted from
+    today where its creator is."""
+    if due_date is None:
+        due_date = default_due_date(priority, start=local_today(created_by))
+    item = ActionItem(
+        postmortem=postmortem,
+        created_by=created_by,
+        title=title,
+        owner=owner,
+        due_date=due_date,
+        priority=priority,
+        kind=kind,
+        description=description,
+        tracker_url=tracker_url,
+    )
+    item.save()
+    item._loaded_values = item.tracked_values()
+    return item
+
+
+@transaction.atomic
+def action_item_update(*, item: ActionItem, changed_by, reason: str = "", **changes) -> ActionItem:
+    """Save an item, recording each change to its owner, due date or status in its history.
+
+    ``item`` must have been loaded from the database (the view locks it with
+    ``select_for_update``); pass the new values as keyword arguments, or set them on the item
+    first (a ModelForm does). Moving a due date needs a ``reason``; so does Won't do (its
+    ``resolution_note``).
+    """
+    for name, value in changes.items():
+        setattr(item, name, value)
+    tracked = item.tracked_changes()
+    moved = [(old, new) for name, old, new in tracked if name == "due_date" and old is not None]
+    if moved and not reason.strip():
+        raise ActionItemError(
+            _("Say why the due date moves from %(old)s to %(new)s: it is kept in the history.")
+            % {"old": moved[0][0], "new": moved[0][1] or "—"}
+        )
+    if any(name == "status" for name, _old, _new in tracked):
+        _apply_status_rules(item)
+    if item.status == ActionStatus.WONT_DO and not item.resolution_note.strip():
+        raise ActionItemError(_("Say why this will not be done."))
+    item.save()
+    _record_changes(item, tracked, changed_by=changed_by, reason=reason.strip())
+    item._loaded_values = item.tracked_values()
+    return item
+
+
+@transaction.atomic
+def action_item_set_status(
+    *, item: ActionItem, status: str, changed_by, note: str = ""
+) -> ActionItem:
+    """Move an item to another status in one step (Start, Done, Reopen, Won't do), with an
+    optional note; Won't do needs one (the reason)."""
+    note = note.strip()
+    if status == ActionStatus.WONT_DO and not note:
+        raise ActionItemError(_("Say why this will not be done."))
+    if status == item.status:
+        return item
+    changes = {"status": status}
+    if status in (ActionStatus.DONE, ActionStatus.WONT_DO):
+        changes["resolution_note"] = note
+    return action_item_update(item=item, changed_by=changed_by, reason=note, **changes)
+
+
+def _apply_status_rules(item: ActionItem) -> None:
+    item.completed_at = timezone.now() if item.status == ActionStatus.DONE else None
+    if item.status in TO_DO:
+        item.resolution_note = ""  # the note belonged to the closing; the history keeps it
+
+
+def _record_changes(item, tracked, *, changed_by, reason: str) -> None:
+    if not tracked:
+        return
+    owner_ids = {value for name, old, new in tracked if name == "owner_id" for value in (old, new)}
+    names = {
+        user.pk: user.display_name
+        for user in get_user_model().objects.filter(pk__in=owner_ids - {None})
+    }
+    entries = []
+    now = timezone.now()
+    for name, old, new in tracked:
+        if name == "owner_id":
+            field, old_value, new_value = ChangedField.OWNER, names.get(old, ""), names.get(new, "")
+        elif name == "due_date":
+            field, old_value, new_value = ChangedField.DUE_DATE, _iso(old), _iso(new)
+        else:
+            field, old_value, new_value = ChangedField.STATUS, old, new
+        note = reason
+        if field == ChangedField.STATUS and item.resolution_note and not note:
+            note = item.resolution_note
+        entries.append(
+            ActionItemChange(
+                item=item,
+                field=field,
+                old_value=old_value,
+                new_value=new_value,
+                reason=note,
+                changed_by=changed_by,
+                changed_at=now,
+            )
+        )
+    ActionItemChange.objects.bulk_create(entries)
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+# Reminders -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reminder:
+    recipient: object
+    kind: ReminderKind
+    sent_on: date
+    subject: str
+    items: list = field(default_factory=list)
+    text: str = ""
+    html: str = ""
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [item.pk for item, _days in self.items]
+
+
+@dataclass
+class ReminderRun:
+    planned: list[Reminder] = field(default_factory=list)
+    # Not yet sent today: what a dry run reports and a real run attempts.
+    due: list[Reminder] = field(default_factory=list)
+    sent: list[Reminder] = field(default_factory=list)
+    already_sent: list[Reminder] = field(default_factory=list)
+    failed: list[tuple[Reminder, Exception]] = field(default_factory=list)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _render(reminder: Reminder, template: str, context: dict) -> None:
+    zone = zone_of(reminder.recipient)
+    context = {
+        "recipient": reminder.recipient,
+        "today": reminder.sent_on,
+        "site_url": settings.SITE_URL,
+        **context,
+    }
+    with timezone.override(zone), translation.override(settings.LANGUAGE_CODE):
+        reminder.text = render_to_string(f"actions/email/{template}.txt", context)
+        reminder.html = render_to_string(f"actions/email/{template}.html", context)
+
+
+def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
+    """The emails a reminder run would send now, each rendered in its recipient's time zone:
+
+    - each active owner with an email address and items overdue or due within
+      ``ACTION_REMINDER_DAYS_AHEAD`` days (on their own calendar) gets one digest;
+    - each active Manager with an email address gets one summary of everything overdue on
+      their calendar, when anything is.
+    """
+    now = now or timezone.now()
+    days_ahead = settings.ACTION_REMINDER_DAYS_AHEAD
+    # No zone is more than 14 hours ahead of UTC: this covers "due soon" anywhere.
+    horizon = (now + timedelta(hours=14)).date() + timedelta(days=days_ahead)
+    items = list(
+        ActionItem.objects.filter(status__in=TO_DO, due_date__lte=horizon)
+        .with_list_relations()
+        .order_by("due_date", "priority", "pk")
+    )
+    reminders = []
+
+    by_owner: dict[int, list[ActionItem]] = {}
+    for item in items:
+        owner = item.owner
+        if owner is not None and owner.is_active and owner.email:
+            by_owner.setdefault(owner.pk, []).append(item)
+    for owned in by_owner.values():
+        owner = owned[0].owner
+        today = local_today(owner, now=now)
+        overdue = [(i, (today - i.due_date).days) for i in owned if i.due_date < today]
+        due_soon = [
+            (i, (i.due_date - today).days)
+            for i in owned
+            if today <= i.due_date <= today + timedelta(days=days_ahead)
+        ]
+        if not overdue and not due_soon:
+            continue
+        reminder = Reminder(
+            recipient=owner,
+            kind=ReminderKind.OWNER_DIGEST,
+            sent_on=today,
+            subject=_("Hindsight: your action items — %(overdue)s, %(soon)s")
+            % {
+                "overdue": ngettext("%(n)s overdue", "%(n)s overdue", len(overdue))
+                % {"n": len(overdue)},
+                "soon": ngettext("%(n)s due soon", "%(n)s due soon", len(due_soon))
+                % {"n": len(due_soon)},
+            },
+            items=overdue + due_soon,
+        )
+        _render(
+            reminder,
+            "owner_digest",
+            {
+                "overdue": overdue,
+                "due_soon": due_soon,
+                "days_ahead": days_ahead,
+                "my_items_url": _absolute(reverse("actions:mine")),
+            },
+        )
+        reminders.append(reminder)
+
+    managers = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.MANAGER)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+    for manager in managers:
+        today = local_today(manager, now=now)
+        overdue = [(i, (today - i.due_date).days) for i in items if i.due_date < today]
+        if not overdue:
+            continue
+        overdue.sort(key=lambda pair: (-pair[1], pair[0].priority, pair[0].pk))
+        owners: dict[str, int] = {}
+        for item, _days in overdue:
+            name = item.owner.display_name if item.owner else _("No owner")
+            owners[name] = owners.get(name, 0) + 1
+        reminder = Reminder(
+            recipient=manager,
+            kind=ReminderKind.MANAGER_SUMMARY,
+            sent_on=today,
+            subject=ngettext(
+                "Hindsight: %(count)s action item is overdue",
+                "Hindsight: %(count)s action items are overdue",
+                len(overdue),
+            )
+            % {"count": len(overdue)},
+            items=overdue,
+        )
+        _render(
+            reminder,
+            "manager_summary",
+            {
+                "overdue": overdue[:MANAGER_SUMMARY_LIMIT],
+                "overdue_count": len(overdue),
+                "more": max(len(overdue) - MANAGER_SUMMARY_LIMIT, 0),
+                "by_owner": sorted(owners.items(), key=lambda pair: (-pair[1], pair[0])),
+                "dashboard_url": _absolute(reverse("actions:dashboard")),
+                "overdue_list_url": _absolute(reverse("actions:list") + "?due=overdue"),
+            },
+        )
+        reminders.append(reminder)
+    return reminders
+
+
+def send_action_reminders(*, now: datetime | None = None, dry_run: bool = False) -> ReminderRun:
+    """Send today's reminder emails, once: a recipient already sent this kind of email on their
+    current local day is skipped, so running twice (or concurrently) sends nothing more. Each
+    email is recorded in the same transaction as it is sent; a failed send is not recorded,
+    so the next run tries again. A dry run sends and records nothing."""
+    run = ReminderRun(planned=plan_action_reminders(now=now))
+    if not run.planned:
+        return run
+    sent_before = set(
+        SentReminder.objects.filter(
+            sent_on__in={reminder.sent_on for reminder in run.planned},
+            recipient__in=[reminder.recipient for reminder in run.planned],
+        ).values_list("recipient_id", "kind", "sent_on")
+    )
+    for reminder in run.planned:
+        key = (reminder.recipient.pk, reminder.kind, reminder.sent_on)
+        (run.already_sent if key in sent_before else run.due).append(reminder)
+    if dry_run or not run.due:
+        return run
+    with get_connection() as connection:
+        for reminder in run.due:
+            try:
+                if _send_once(reminder, connection):
+                    run.sent.append(reminder)
+                else:
+                    run.already_sent.append(reminder)
+            except Exception as error:  # one bad address must not stop everyone else's email
+                logger.exception("Could not send %s to %s", reminder.kind, reminder.recipient)
+                run.failed.append((reminder, error))
+    return run
+
+
+@transaction.atomic
+def _send_once(reminder: Reminder, connection) -> bool:
+    _record, created = SentReminder.objects.get_or_create(
+        recipient=reminder.recipient,
+        kind=reminder.kind,
+        sent_on=reminder.sent_on,
+        defaults={"subject": reminder.subject[:300], "item_ids": reminder.item_ids},
+    )
+    if not created:  # another run got there first
+        return False
+    message = EmailMultiAlternatives(
+        subject=reminder.subject,
+        body=reminder.text,
+        to=[reminder.recipient.email],
+        connection=connection,
+    )
+    message.attach_alternative(reminder.html, "text/html")
+    message.send()
+    return True

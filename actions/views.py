@@ -1,0 +1,301 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from actions.export import csv_lines
+from actions.forms import (
+    ActionItemFilterForm,
+    ActionItemForm,
+    ActionItemUpdateForm,
+    DashboardFilterForm,
+    StatusForm,
+)
+from actions.models import ActionItem, ActionStatus, can_add_action_items, local_today
+from actions.selectors import (
+    action_dashboard,
+    action_item_list,
+    my_action_items,
+    postmortem_action_items,
+)
+from actions.services import (
+    ActionItemError,
+    action_item_create,
+    action_item_set_status,
+    action_item_update,
+)
+from incidents.models import Incident
+from postmortems.models import Postmortem
+
+# The htmx targets: the postmortem page's whole action item section, one item in it while it
+# is edited in place, and one row of "My action items".
+POSTMORTEM_TARGET = "postmortem-actions"
+
+
+def _row_target(item) -> str:
+    return f"action-row-{item.pk}"
+
+
+def _item_target(item) -> str:
+    return f"action-{item.pk}"
+
+
+def _get_postmortem(reference: str) -> Postmortem:
+    number = Incident.number_from_reference(reference)
+    if number is None:
+        raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
+    return get_object_or_404(Postmortem.objects.with_page_relations(), incident__number=number)
+
+
+def _get_postmortem_for_adding(request, reference: str) -> Postmortem:
+    postmortem = _get_postmortem(reference)
+    if not can_add_action_items(postmortem, request.user):
+        raise PermissionDenied(
+            _("Only the postmortem's writers, managers and staff may add action items to it.")
+        )
+    return postmortem
+
+
+def _get_item(pk: int, *, for_update: bool = False) -> ActionItem:
+    items = ActionItem.objects.select_related(
+        "owner", "created_by", "postmortem__incident", "postmortem__author"
+    ).prefetch_related("postmortem__co_authors")
+    if for_update:
+        items = items.select_for_update(of=("self",))
+    return get_object_or_404(items, pk=pk)
+
+
+def _get_item_for_edit(request, pk: int) -> ActionItem:
+    item = _get_item(pk, for_update=request.method == "POST")
+    if not item.can_edit(request.user):
+        raise PermissionDenied(
+            _("Only the owner, the postmortem's writers, managers and staff may change this.")
+        )
+    return item
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def _render_postmortem_actions(request, postmortem, *, form=None, notice="", error=""):
+    return render(
+        request,
+        "actions/includes/_postmortem_actions.html",
+        {
+            "postmortem": postmortem,
+            "action_items": postmortem_action_items(postmortem),
+            "action_item_form": form,
+            "action_notice": notice,
+            "action_error": error,
+        },
+    )
+
+
+# Lists ----------------------------------------------------------------------------------------
+
+
+@require_GET
+def my_items(request):
+    today = local_today()
+    return render(
+        request,
+        "actions/actionitem_mine.html",
+        {**my_action_items(request.user, today=today), "today": today},
+    )
+
+
+@require_GET
+def item_list_view(request):
+    filter_form = ActionItemFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {}
+    items = action_item_list(filters=filters, today=local_today())
+    page = Paginator(items, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "actions/actionitem_list.html",
+        {
+            "filter_form": filter_form,
+            "page": page,
+            "is_filtered": bool(filters),
+            "has_advanced_filters": any(
+                name in filters
+                for name in (
+                    "kind",
+                    "due_from",
+                    "due_to",
+                    "completed_from",
+                    "completed_to",
+                    "on_time",
+                    "sort",
+                )
+            ),
+        },
+    )
+
+
+@require_GET
+def item_export(request):
+    """The list, with the same filters and order, as a CSV download."""
+    filter_form = ActionItemFilterForm(request.GET or None)
+    today = local_today()
+    items = action_item_list(
+        filters=filter_form.filters() if request.GET else {}, today=today
+    ).select_related("created_by")
+    items = items.prefetch_related("postmortem__incident__services").iterator(chunk_size=500)
+    response = StreamingHttpResponse(
+        csv_lines(items, today=today, zone=timezone.get_current_timezone()),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="action-items-{today}.csv"'
+    return response
+
+
+@require_GET
+def dashboard(request):
+    filter_form = DashboardFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {}
+    return render(
+        request,
+        "actions/dashboard.html",
+        {
+            "filter_form": filter_form,
+            "is_filtered": bool(filters),
+            **action_dashboard(filters=filters, today=local_today()),
+        },
+    )
+
+
+# One item ---------------------------------------------------------------------------------------
+
+
+@require_GET
+def item_detail(request, pk):
+    item = _get_item(pk)
+    return render(
+        request,
+        "actions/actionitem_detail.html",
+        {
+            "item": item,
+            "changes": item.changes.select_related("changed_by"),
+            "can_edit": item.can_edit(request.user),
+        },
+    )
+
+
+@require_GET
+def postmortem_items(request, reference):
+    """The postmortem page's action item section on its own (htmx: after cancelling an edit)."""
+    postmortem = _get_postmortem(reference)
+    if not request.htmx:
+        return redirect(f"{postmortem.get_absolute_url()}#{POSTMORTEM_TARGET}")
+    return _render_postmortem_actions(request, postmortem)
+
+
+@require_http_methods(["GET", "POST"])
+def item_create(request, reference):
+    postmortem = _get_postmortem_for_adding(request, reference)
+    form = ActionItemForm(request.POST or None, today=local_today())
+    if request.method == "POST" and form.is_valid():
+        item = action_item_create(
+            postmortem=postmortem, created_by=request.user, **form.cleaned_data
+        )
+        notice = _("Action item “%(title)s” added.") % {"title": item.title}
+        if request.htmx:
+            return _render_postmortem_actions(request, postmortem, notice=notice)
+        messages.success(request, notice)
+        return redirect(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
+    if request.htmx:
+        return _render_postmortem_actions(request, postmortem, form=form)
+    return render(request, "actions/actionitem_form.html", {"form": form, "postmortem": postmortem})
+
+
+@require_http_methods(["GET", "POST"])
+@transaction.atomic
+def item_update(request, pk):
+    item = _get_item_for_edit(request, pk)
+    postmortem = item.postmortem
+    form = ActionItemUpdateForm(request.POST or None, instance=item, today=local_today())
+    in_place = request.htmx and request.htmx.target in (_item_target(item), POSTMORTEM_TARGET)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action_item_update(
+                item=item, changed_by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ActionItemError as error:
+            form.add_error(None, str(error))
+        else:
+            notice = _("Action item “%(title)s” saved.") % {"title": item.title}
+            if in_place:
+                return _render_postmortem_actions(request, postmortem, notice=notice)
+            messages.success(request, notice)
+            return redirect(item)
+    if in_place:
+        response = render(request, "actions/includes/_item_edit.html", {"item": item, "form": form})
+        if request.method == "POST":  # show the errors where the form is, not the whole section
+            response = reswap(retarget(response, f"#{_item_target(item)}"), "outerHTML")
+        return response
+    return render(
+        request,
+        "actions/actionitem_form.html",
+        {"form": form, "item": item, "postmortem": postmortem},
+    )
+
+
+STATUS_NOTICES = {
+    ActionStatus.OPEN: gettext_lazy("“%(title)s” is open again."),
+    ActionStatus.IN_PROGRESS: gettext_lazy("“%(title)s” is in progress."),
+    ActionStatus.DONE: gettext_lazy("“%(title)s” is done."),
+    ActionStatus.WONT_DO: gettext_lazy("“%(title)s” will not be done."),
+}
+
+
+@require_POST
+@transaction.atomic
+def item_set_status(request, pk):
+    """One-click Start / Done / Reopen (and Won't do with its reason), from any page."""
+    item = _get_item_for_edit(request, pk)
+    form = StatusForm(request.POST)
+    error = notice = ""
+    if form.is_valid():
+        try:
+            action_item_set_status(
+                item=item,
+                status=form.cleaned_data["status"],
+                changed_by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ActionItemError as refusal:
+            error = str(refusal)
+        else:
+            notice = str(STATUS_NOTICES[form.cleaned_data["status"]]) % {"title": item.title}
+    else:
+        error = " ".join(message for errors in form.errors.values() for message in errors)
+    target = request.htmx.target if request.htmx else None
+    if target == POSTMORTEM_TARGET:
+        return _render_postmortem_actions(request, item.postmortem, notice=notice, error=error)
+    if target == _row_target(item):
+        return render(
+            request,
+            "actions/includes/_my_item_row.html",
+            {"item": item, "error": error, "notice": notice},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect(_safe_next(request) or item)

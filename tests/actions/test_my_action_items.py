@@ -1,0 +1,139 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.models import ActionItem
+from tests.factories import ActionItemFactory, PostmortemFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+MINE = reverse("actions:mine")
+
+
+def _titles_in_order(content: str, titles: list[str]) -> list[str]:
+    return sorted(titles, key=content.index)
+
+
+def test_each_user_sees_their_own_items_overdue_first_then_by_due_date(make_client):
+    owner = UserFactory()
+    today = timezone.localdate()
+    for title, days in [
+        ("Due in a month", 30),
+        ("Overdue a day", -1),
+        ("Due today", 0),
+        ("Overdue a week", -7),
+        ("Due tomorrow", 1),
+    ]:
+        ActionItemFactory(owner=owner, title=title, due_date=today + timedelta(days=days))
+    ActionItemFactory(title="Someone else's")
+    ActionItemFactory(owner=owner, title="Finished", status="done")
+
+    response = make_client(owner).get(MINE)
+    content = response.content.decode()
+    to_do = content[: content.index("Recently closed")]
+    titles = ["Due in a month", "Overdue a day", "Due today", "Overdue a week", "Due tomorrow"]
+    assert _titles_in_order(to_do, titles) == [
+        "Overdue a week",
+        "Overdue a day",
+        "Due today",
+        "Due tomorrow",
+        "Due in a month",
+    ]
+    assert "5 to do" in content and "2 overdue" in content
+    assert to_do.count("Overdue by") == 2
+    assert "Someone else's" not in content
+    assert "Finished" in content[content.index("Recently closed") :]
+
+
+def test_completing_is_one_click_with_an_optional_note(make_client):
+    owner = UserFactory()
+    item = ActionItemFactory(owner=owner, title="Add canary")
+    client = make_client(owner)
+    response = client.post(
+        reverse("actions:status", args=[item.pk]),
+        {"status": "done", "note": "Shipped in **v2**."},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET=f"action-row-{item.pk}",
+    )
+    content = response.content.decode()
+    assert content.lstrip().startswith(
+        f'<li class="list-group-item action-row action-closed" id="action-row-{item.pk}"'
+    )
+    assert "“Add canary” is done." in content
+    assert ">Reopen<" in content
+    item.refresh_from_db()
+    assert item.status == "done"
+    assert item.completed_at is not None
+    assert item.resolution_note == "Shipped in **v2**."
+    change = item.changes.get()
+    assert (change.field, change.old_value, change.new_value) == ("status", "open", "done")
+    assert change.reason == "Shipped in **v2**."
+    assert change.changed_by == owner
+
+
+def test_completing_without_a_note_or_javascript_returns_to_the_list(make_client):
+    owner = UserFactory()
+    item = ActionItemFactory(owner=owner, title="Add canary")
+    client = make_client(owner)
+    response = client.post(
+        reverse("actions:status", args=[item.pk]), {"status": "done", "next": MINE}
+    )
+    assert response.status_code == 302 and response.url == MINE
+    page = client.get(MINE).content.decode()
+    assert "“Add canary” is done." in page
+    item.refresh_from_db()
+    assert item.status == "done" and item.resolution_note == ""
+
+
+def test_an_outside_next_address_is_not_followed(make_client):
+    owner = UserFactory()
+    item = ActionItemFactory(owner=owner)
+    response = make_client(owner).post(
+        reverse("actions:status", args=[item.pk]),
+        {"status": "done", "next": "https://evil.example.com/"},
+    )
+    assert response.url == item.get_absolute_url()
+
+
+def test_reopening_brings_an_item_back_to_the_list(make_client):
+    owner = UserFactory()
+    item = ActionItemFactory(owner=owner, status="done", resolution_note="Shipped")
+    make_client(owner).post(reverse("actions:status", args=[item.pk]), {"status": "open"})
+    item.refresh_from_db()
+    assert (item.status, item.completed_at, item.resolution_note) == ("open", None, "")
+
+
+def test_nothing_to_do_says_so(make_client):
+    content = make_client(UserFactory()).get(MINE).content.decode()
+    assert "Nothing to do: no open action items are yours." in content
+
+
+def _many_items(owner, count):
+    today = timezone.localdate()
+    postmortems = PostmortemFactory.create_batch(3)
+    ActionItem.objects.bulk_create(
+        ActionItem(
+            postmortem=postmortems[n % 3],
+            title=f"Item {n}",
+            owner=owner,
+            created_by=owner,
+            due_date=today + timedelta(days=n % 60 - 30),
+            priority=["P1", "P2", "P3"][n % 3],
+            status=["open", "in_progress"][n % 2],
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_the_page_runs_a_fixed_number_of_queries(count, make_client, django_assert_max_num_queries):
+    owner = UserFactory()
+    _many_items(owner, count)
+    ActionItemFactory(owner=owner, status="done")
+    client = make_client(owner)
+    # session, user, items to do, recently closed items.
+    with django_assert_max_num_queries(4):
+        response = client.get(MINE)
+    assert len(re.findall(r'id="action-row-\d+"', response.content.decode())) == count + 1
