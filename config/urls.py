@@ -5,5 +5,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.urls")),
+    path("status/", include("postmortems.public_urls")),
+    path("actions/", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]

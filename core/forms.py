@@ -57,6 +57,15 @@ class VersionedModelForm(forms.ModelForm):
         return cleaned
 
 
+class FilterForm(forms.Form):
+    """A list page's filters, read from the query string."""
+
+    def filters(self) -> dict:
+        """The valid filters only: a mistyped value in the URL should not hide the whole list."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
 class AccountSettingsForm(forms.ModelForm):
     class Meta:
         model = User

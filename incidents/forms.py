@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateTimeLocalInput, VersionedModelForm, https_by_default
+from core.forms import DateTimeLocalInput, FilterForm, VersionedModelForm, https_by_default
 from incidents.models import SEVERITY_MEANINGS, Incident, Service, Severity, Status, TimelineEntry
 
 SORT_ORDERS = {
@@ -75,7 +75,7 @@ class TimelineEntryForm(VersionedModelForm):
         self.fields["occurred_at"].help_text = _time_zone_help()
 
 
-class IncidentFilterForm(forms.Form):
+class IncidentFilterForm(FilterForm):
     """The incident list's filters, read from the query string. Bad values are ignored, not fatal."""
 
     q = forms.CharField(label=_("Title or reference"), required=False)
@@ -103,8 +103,3 @@ class IncidentFilterForm(forms.Form):
             ("reference", _("Reference")),
         ],
     )
-
-    def filters(self) -> dict:
-        """The valid filters only: a mistyped date in the URL should not hide the whole list."""
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value}

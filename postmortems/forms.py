@@ -2,7 +2,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from postmortems.models import PostmortemStatus, PostmortemTemplate
+from core.forms import FilterForm
+from core.models import Role
+from incidents.models import Service, Severity
+from postmortems.models import Comment, PostmortemStatus, PostmortemTemplate
 from postmortems.sections import SECTIONS, SECTIONS_BY_FIELD
 
 
@@ -27,9 +30,16 @@ class SectionsForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, sections=SECTIONS, **kwargs):
+    def __init__(self, *args, sections=SECTIONS, amending=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.sections = list(sections)
+        if amending:
+            self.fields["amendment_reason"] = forms.CharField(
+                label=_("Why are you amending it?"),
+                help_text=_("It is published: readers see this reason beside the change."),
+                max_length=300,
+                required=False,
+            )
         for section in self.sections:
             self.fields[section.field] = forms.CharField(
                 label=section.title,
@@ -42,6 +52,9 @@ class SectionsForm(forms.Form):
     @classmethod
     def for_section(cls, field: str, *args, **kwargs):
         return cls(*args, sections=[SECTIONS_BY_FIELD[field]], **kwargs)
+
+    def reason_for_amendment(self) -> str:
+        return self.cleaned_data.get("amendment_reason", "")
 
     def texts(self) -> dict[str, str]:
         return {section.field: self.cleaned_data[section.field] for section in self.sections}
@@ -60,7 +73,7 @@ class CoAuthorsForm(forms.Form):
     )
 
 
-class PostmortemFilterForm(forms.Form):
+class PostmortemFilterForm(FilterForm):
     q = forms.CharField(label=_("Incident title"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -68,6 +81,79 @@ class PostmortemFilterForm(forms.Form):
         choices=[("", _("Any status")), *PostmortemStatus.choices],
     )
 
-    def filters(self) -> dict:
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value}
+
+class RequestReviewForm(forms.Form):
+    reviewers = forms.ModelMultipleChoiceField(
+        label=_("Reviewers"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one reviewer.")},
+    )
+
+    def __init__(self, *args, postmortem, **kwargs):
+        super().__init__(*args, **kwargs)
+        writers = [postmortem.author_id, *(c.pk for c in postmortem.co_authors.all())]
+        self.fields["reviewers"].queryset = (
+            get_user_model()
+            .objects.filter(groups__name=Role.REVIEWER, is_active=True)
+            .exclude(pk__in=writers)
+            .order_by("first_name", "username")
+        )
+        if not self.is_bound:
+            self.fields["reviewers"].initial = [
+                r.reviewer_id for r in postmortem.review_requests.all()
+            ]
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What needs to change"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what needs to change: the comment is required.")},
+    )
+
+
+class ApproveForm(forms.Form):
+    no_actions_needed = forms.BooleanField(
+        label=_("I confirm no action items are needed"), required=False
+    )
+    override_reason = forms.CharField(
+        label=_("Reason to approve despite open comments"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PublishForm(forms.Form):
+    make_public = forms.BooleanField(
+        label=_("Also publish the public summary for customers"), required=False
+    )
+    public_title = forms.CharField(label=_("Public title"), max_length=200, required=False)
+    public_summary = forms.CharField(
+        label=_("Public summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Written for customers: what they saw, when, and what we are doing about it. No "
+            "internal names, systems or people. Only this and the title are shown publicly."
+        ),
+    )
+
+
+class CommentForm(forms.ModelForm):
+    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Comment
+        fields = ["section", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+
+class LibraryFilterForm(FilterForm):
+    q = forms.CharField(label=_("Title"), required=False)
+    severity = forms.MultipleChoiceField(
+        label=_("Severity"), choices=Severity.choices, required=False
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.all(), required=False, to_field_name="slug"
+    )

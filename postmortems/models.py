@@ -1,4 +1,5 @@
 import re
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
 from incidents.models import Incident
-from postmortems.sections import SECTION_FIELDS, SECTIONS
+from postmortems.sections import SECTION_FIELDS, SECTIONS, SECTIONS_BY_FIELD, strip_prompts
 
 
 class PostmortemTemplate(TimeStampedModel):
@@ -89,6 +90,26 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
     )
     # Bumped on every save of the sections: the token that detects concurrent edits.
     version = models.PositiveIntegerField(_("version"), default=1)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    # What customers may read, and nothing else: shown on the public page when is_public.
+    public_title = models.CharField(
+        _("public title"),
+        max_length=200,
+        blank=True,
+        help_text=_("A plain-language title for customers, e.g. “Checkout errors on 4 May”."),
+    )
+    public_summary = models.TextField(
+        _("public summary"),
+        blank=True,
+        help_text=_(
+            "Written for customers: what they saw, when, and what we are doing about it. "
+            "No internal names, systems or people. Markdown."
+        ),
+    )
+    public_summary_html = models.TextField(editable=False, blank=True)
+    is_public = models.BooleanField(_("public summary is public"), default=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     summary = models.TextField(_("summary"), blank=True)
     impact = models.TextField(_("impact"), blank=True)
@@ -114,7 +135,7 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
     mitigations_html = models.TextField(editable=False, blank=True)
     lessons_learned_html = models.TextField(editable=False, blank=True)
 
-    markdown_fields = SECTION_FIELDS
+    markdown_fields = (*SECTION_FIELDS, "public_summary")
     objects = PostmortemQuerySet.as_manager()
 
     class Meta:
@@ -124,6 +145,25 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
         indexes = [
             # Lists filtered by state, newest first.
             models.Index(fields=["status", "-created_at"], name="postmortem_status_idx"),
+            # The library: published postmortems, newest first.
+            models.Index(fields=["-published_at"], name="postmortem_published_idx"),
+            # The public page and feed: public summaries, newest first.
+            models.Index(
+                fields=["-published_at"],
+                condition=models.Q(is_public=True),
+                name="postmortem_public_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="published", published_at__isnull=False)
+                | ~models.Q(status="published"),
+                name="postmortem_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_public=False) | models.Q(status="published"),
+                name="postmortem_public_only_when_published",
+            ),
         ]
 
     def __str__(self):
@@ -145,6 +185,25 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             (section, getattr(self, section.field), getattr(self, f"{section.field}_html"))
             for section in SECTIONS
         ]
+
+    def review_url(self):
+        return reverse("postmortems:review", args=[self.incident.reference])
+
+    def public_url(self):
+        return reverse("public:detail", args=[self.public_id])
+
+    def empty_required_sections(self):
+        """Required sections with nothing written but the template's prompts."""
+        return [
+            section
+            for section in SECTIONS
+            if section.required_for_review and not strip_prompts(getattr(self, section.field))
+        ]
+
+    @property
+    def is_editable_state(self) -> bool:
+        """Approved text is frozen until it is published; after that, edits are amendments."""
+        return self.status != PostmortemStatus.APPROVED
 
     def is_writer(self, user) -> bool:
         return user.pk == self.author_id or any(c.pk == user.pk for c in self.co_authors.all())
@@ -224,3 +283,119 @@ class BlamelessPhrase(models.Model):
             raise ValidationError(
                 {"pattern": _("Not a valid regular expression: %(error)s") % {"error": error}}
             ) from error
+
+
+class ReviewRequest(models.Model):
+    """A reviewer asked to review; ``approved_at`` is set when they approve in this round."""
+
+    postmortem = models.ForeignKey(
+        Postmortem, on_delete=models.CASCADE, related_name="review_requests"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="review_requests",
+        verbose_name=_("reviewer"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem", "reviewer"], name="review_request_unique_reviewer"
+            )
+        ]
+        indexes = [
+            # A reviewer's queue: what waits for them.
+            models.Index(fields=["reviewer", "approved_at"], name="review_request_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} → {self.postmortem_id}"
+
+
+class Comment(MarkdownRenderedModel, TimeStampedModel):
+    """A review comment, optionally on one section; replies hang off a top-level comment."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="postmortem_comments"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    section = models.CharField(
+        _("section"),
+        max_length=40,
+        blank=True,
+        choices=[(s.field, s.title) for s in SECTIONS],
+        help_text=_("Optional: the section this is about."),
+    )
+    body = models.TextField(_("comment"), help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    markdown_fields = ("body",)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # Open threads of a postmortem (the approval gate and the review page).
+            models.Index(
+                fields=["postmortem", "resolved_at"],
+                condition=models.Q(parent__isnull=True),
+                name="comment_open_threads_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.parent_id is None and self.resolved_at is None
+
+    @property
+    def section_title(self) -> str:
+        return SECTIONS_BY_FIELD[self.section].title if self.section else ""
+
+
+class AuditAction(models.TextChoices):
+    REVIEW_REQUESTED = "review_requested", _("requested review")
+    CHANGES_REQUESTED = "changes_requested", _("requested changes")
+    APPROVED = "approved", _("approved")
+    APPROVED_WITH_OVERRIDE = "approved_override", _("approved despite open comments")
+    PUBLISHED = "published", _("published")
+    AMENDED = "amended", _("amended")
+
+
+class AuditEntry(models.Model):
+    """Who moved the postmortem, when, from which state to which, and why."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="audit")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=24, choices=AuditAction.choices)
+    from_status = models.CharField(max_length=20, choices=PostmortemStatus.choices)
+    to_status = models.CharField(max_length=20, choices=PostmortemStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            # A postmortem's activity feed, newest first.
+            models.Index(fields=["postmortem", "-created_at"], name="audit_feed_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} {self.get_action_display()}"

@@ -2,7 +2,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident
-from postmortems.models import Postmortem, PostmortemTemplate, Revision
+from postmortems.models import (
+    AuditAction,
+    AuditEntry,
+    Postmortem,
+    PostmortemStatus,
+    PostmortemTemplate,
+    Revision,
+)
 from postmortems.sections import SECTION_FIELDS
 
 
@@ -55,18 +62,45 @@ def postmortem_create(
 
 @transaction.atomic
 def postmortem_save_sections(
-    *, postmortem_id: int, editor, texts: dict[str, str], loaded_version: int, note: str = ""
+    *,
+    postmortem_id: int,
+    editor,
+    texts: dict[str, str],
+    loaded_version: int,
+    note: str = "",
+    amendment_reason: str = "",
 ) -> tuple[Postmortem, Revision | None]:
     """Save the given sections as a new revision; refuse if someone saved since ``loaded_version``.
 
-    Returns the postmortem and the new revision (None when nothing changed).
+    A published postmortem can still change, but only as an amendment with a reason, which is
+    recorded in its activity. Returns the postmortem and the new revision (None when nothing
+    changed).
     """
     postmortem = Postmortem.objects.select_for_update().get(pk=postmortem_id)
+    if not postmortem.is_editable_state:
+        raise PostmortemError(
+            _(
+                "It was approved as it stands, so its text is frozen. Publish it first; then "
+                "you can amend it with a reason."
+            )
+        )
     if postmortem.version != loaded_version:
         raise StaleEdit(postmortem=postmortem, loaded_version=loaded_version)
     changed = [f for f in SECTION_FIELDS if f in texts and texts[f] != getattr(postmortem, f)]
     if not changed:
         return postmortem, None
+    if postmortem.status == PostmortemStatus.PUBLISHED:
+        if not amendment_reason.strip():
+            raise PostmortemError(_("It is published: say why you are amending it."))
+        note = amendment_reason.strip()
+        AuditEntry.objects.create(
+            postmortem=postmortem,
+            actor=editor,
+            action=AuditAction.AMENDED,
+            from_status=postmortem.status,
+            to_status=postmortem.status,
+            reason=note,
+        )
     for field in changed:
         setattr(postmortem, field, texts[field])
     postmortem.version += 1

@@ -6,11 +6,17 @@ app_name = "postmortems"
 urlpatterns = [
     path("", views.postmortem_list_view, name="list"),
     path("preview/", views.postmortem_preview, name="preview"),
+    path("library/", views.library_view, name="library"),
+    path("review-queue/", views.review_queue_view, name="queue"),
     path("start/<str:reference>/", views.postmortem_start, name="start"),
     path("<str:reference>/", views.postmortem_detail, name="detail"),
     path("<str:reference>/edit/", views.postmortem_edit, name="edit"),
     path("<str:reference>/edit/<slug:section>/", views.postmortem_edit, name="edit-section"),
     path("<str:reference>/people/", views.postmortem_people, name="people"),
+    path("<str:reference>/review/", views.postmortem_review, name="review"),
+    path(
+        "<str:reference>/comments/<int:pk>/resolve/", views.comment_resolve, name="comment-resolve"
+    ),
     path("<str:reference>/history/", views.postmortem_history, name="history"),
     path("<str:reference>/history/compare/", views.postmortem_compare, name="compare"),
     path("<str:reference>/history/<int:number>/restore/", views.postmortem_restore, name="restore"),

@@ -1,24 +1,51 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from actions.selectors import postmortem_action_items
+from actions.selectors import (
+    approval_blockers,
+    needs_no_actions_confirmation,
+    postmortem_action_items,
+)
 from core.markdown import render_markdown
 from core.models import Role
 from incidents.models import Incident
 from incidents.selectors import incident_timeline
+from postmortems import review
 from postmortems.blameless import compiled_phrases, find_blame, find_blame_in_sections
 from postmortems.diff import diff_sections
 from postmortems.export import postmortem_as_markdown
-from postmortems.forms import CoAuthorsForm, PostmortemFilterForm, SectionsForm, StartPostmortemForm
-from postmortems.models import Postmortem, Revision
+from postmortems.forms import (
+    ApproveForm,
+    CoAuthorsForm,
+    CommentForm,
+    LibraryFilterForm,
+    PostmortemFilterForm,
+    PublishForm,
+    RequestChangesForm,
+    RequestReviewForm,
+    SectionsForm,
+    StartPostmortemForm,
+)
+from postmortems.models import Comment, Postmortem, PostmortemStatus, Revision
 from postmortems.sections import SECTION_FIELDS, SECTIONS_BY_FIELD
-from postmortems.selectors import postmortem_for_reference, postmortem_list, revision_list
+from postmortems.selectors import (
+    activity_feed,
+    library,
+    postmortem_for_reference,
+    postmortem_list,
+    public_summaries,
+    review_queue,
+    review_threads,
+    revision_list,
+)
 from postmortems.services import (
     PostmortemError,
     StaleEdit,
@@ -96,6 +123,8 @@ def postmortem_detail(request, reference):
             "can_edit": can_edit,
             "can_edit_postmortem": can_edit,
             "blame_hits": find_blame_in_sections(postmortem.section_texts(), compiled_phrases()),
+            "open_comments": review.open_threads(postmortem).count(),
+            "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
         },
     )
@@ -107,10 +136,18 @@ def postmortem_edit(request, reference, section=None):
     if section is not None and section not in SECTIONS_BY_FIELD:
         raise Http404(_("This postmortem has no section called %(name)s.") % {"name": section})
 
+    amending = postmortem.status == PostmortemStatus.PUBLISHED
+
     def make_form(*args, **kwargs):
         if section:
-            return SectionsForm.for_section(section, *args, **kwargs)
-        return SectionsForm(*args, **kwargs)
+            return SectionsForm.for_section(section, *args, amending=amending, **kwargs)
+        return SectionsForm(*args, amending=amending, **kwargs)
+
+    if request.method == "GET" and not postmortem.is_editable_state:
+        messages.warning(
+            request,
+            _("It was approved as it stands, so its text is frozen until it is published."),
+        )
 
     initial = {"version": postmortem.version, **postmortem.section_texts()}
     form = make_form(request.POST if request.method == "POST" else None, initial=initial)
@@ -122,6 +159,7 @@ def postmortem_edit(request, reference, section=None):
                 editor=request.user,
                 texts=form.texts(),
                 loaded_version=form.cleaned_data["version"],
+                amendment_reason=form.reason_for_amendment(),
             )
         except StaleEdit as stale:
             conflict = _conflict_context(stale, form.cleaned_data["version"])
@@ -132,6 +170,8 @@ def postmortem_edit(request, reference, section=None):
             form = make_form(data, initial=initial)
             form.is_valid()
             form.add_error(None, str(stale))
+        except PostmortemError as refusal:
+            form.add_error(None, str(refusal))
         else:
             if revision is None:
                 messages.info(request, _("No changes to save."))
@@ -271,3 +311,144 @@ def postmortem_export(request, reference):
     filename = f"{postmortem.incident.reference}-postmortem.md"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+REVIEW_ACTIONS = {
+    "request_review": RequestReviewForm,
+    "request_changes": RequestChangesForm,
+    "approve": ApproveForm,
+    "publish": PublishForm,
+    "comment": CommentForm,
+}
+
+
+def _review_forms(postmortem, bound_action=None, data=None) -> dict:
+    forms = {}
+    for action, form_class in REVIEW_ACTIONS.items():
+        kwargs = {"postmortem": postmortem} if form_class is RequestReviewForm else {}
+        if action == "publish" and action != bound_action:
+            kwargs["initial"] = {
+                "public_title": postmortem.public_title,
+                "public_summary": postmortem.public_summary,
+            }
+        forms[action] = form_class(data if action == bound_action else None, **kwargs)
+    return forms
+
+
+def _perform_review_action(action, form, postmortem, user):
+    data = form.cleaned_data
+    if action == "request_review":
+        review.request_review(postmortem=postmortem, actor=user, reviewers=data["reviewers"])
+        return _("Review requested.")
+    if action == "request_changes":
+        review.request_changes(postmortem=postmortem, actor=user, comment=data["comment"])
+        return _("Changes requested; the writers have been told.")
+    if action == "approve":
+        approved = review.approve(
+            postmortem=postmortem,
+            actor=user,
+            override_reason=data["override_reason"],
+            no_actions_needed=data["no_actions_needed"],
+        )
+        if approved.status == PostmortemStatus.APPROVED:
+            return _("Approved. The writers can publish it now.")
+        return _("Your approval is recorded; it needs more approvals.")
+    if action == "publish":
+        review.publish(postmortem=postmortem, actor=user, **data)
+        return _("Published to the organisation.")
+    parent = None
+    if data.get("parent"):
+        parent = get_object_or_404(Comment, pk=data["parent"], postmortem=postmortem)
+    review.add_comment(
+        postmortem=postmortem,
+        actor=user,
+        body=data["body"],
+        section=data["section"],
+        parent=parent,
+    )
+    return _("Comment posted.")
+
+
+@require_http_methods(["GET", "POST"])
+def postmortem_review(request, reference):
+    """The review page: state, reviewers, gates, comments and activity, and every review action.
+
+    A refused action re-renders the page with the form as typed and the reason it was refused.
+    """
+    postmortem = postmortem_for_reference(reference)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action is not None and action not in REVIEW_ACTIONS:
+        return HttpResponse(status=400)
+    forms = _review_forms(postmortem, action, request.POST if action else None)
+    if action:
+        form = forms[action]
+        if form.is_valid():
+            try:
+                message = _perform_review_action(action, form, postmortem, request.user)
+            except PostmortemError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, message)
+                return redirect("postmortems:review", reference=reference)
+    threads = review_threads(postmortem)
+    return render(
+        request,
+        "postmortems/postmortem_review.html",
+        {
+            "postmortem": postmortem,
+            "incident": postmortem.incident,
+            "forms": forms,
+            "failed_action": action,
+            "threads": threads,
+            "open_count": sum(1 for thread in threads if thread.is_open),
+            "activity": activity_feed(postmortem),
+            "review_requests": postmortem.review_requests.select_related("reviewer"),
+            "required_approvals": settings.POSTMORTEM_REQUIRED_APPROVALS,
+            "empty_sections": postmortem.empty_required_sections(),
+            "action_blockers": approval_blockers(postmortem),
+            "no_action_items": needs_no_actions_confirmation(postmortem),
+            "is_writer": postmortem.is_writer(request.user) or request.user.is_staff,
+            "may_review": review.may_review(postmortem, request.user),
+            "can_edit": postmortem.can_edit(request.user),
+        },
+    )
+
+
+@require_POST
+def comment_resolve(request, reference, pk):
+    postmortem = postmortem_for_reference(reference)
+    comment = get_object_or_404(Comment, pk=pk, postmortem=postmortem)
+    resolved = request.POST.get("resolved") == "1"
+    try:
+        review.set_comment_resolved(comment=comment, actor=request.user, resolved=resolved)
+    except PostmortemError as refusal:
+        raise PermissionDenied(str(refusal)) from refusal
+    messages.success(request, _("Thread resolved.") if resolved else _("Thread reopened."))
+    return redirect(f"{reverse('postmortems:review', args=[reference])}#comment-{comment.pk}")
+
+
+def review_queue_view(request):
+    return render(request, "postmortems/review_queue.html", review_queue(request.user))
+
+
+def library_view(request):
+    filter_form = LibraryFilterForm(request.GET or None)
+    postmortems = library(filters=filter_form.filters() if request.GET else {})
+    page = Paginator(postmortems, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "postmortems/library.html",
+        {"filter_form": filter_form, "page": page, "is_filtered": bool(request.GET)},
+    )
+
+
+@login_not_required
+def public_list(request):
+    page = Paginator(public_summaries(), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "postmortems/public_list.html", {"page": page})
+
+
+@login_not_required
+def public_detail(request, public_id):
+    summary = get_object_or_404(public_summaries(), public_id=public_id)
+    return render(request, "postmortems/public_detail.html", {"summary": summary})

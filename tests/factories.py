@@ -80,8 +80,35 @@ class PostmortemFactory(factory.django.DjangoModelFactory):
     summary = "A config change broke checkout."
     impact = "Checkout failed for 18% of attempts for 48 minutes."
     what_happened = "The timeout unit was read as seconds, not milliseconds."
+    status = "draft"
+    published_at = factory.LazyAttribute(
+        lambda p: timezone.now() if p.status == "published" else None
+    )
 
     @factory.post_generation
     def co_authors(self, create, extracted, **kwargs):
         if create and extracted:
             self.co_authors.set(extracted)
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    """An open P2 item due in eight weeks, owned by a new user. Done items get completed_at and
+    won't-do items a reason, as the database requires."""
+
+    class Meta:
+        model = "actions.ActionItem"
+
+    postmortem = factory.SubFactory(PostmortemFactory)
+    title = factory.Sequence(lambda n: f"Action item {n}")
+    owner = factory.SubFactory(UserFactory)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(weeks=8))
+    priority = "P2"
+    kind = "prevent"
+    status = "open"
+    created_by = factory.LazyAttribute(lambda item: item.postmortem.author)
+    completed_at = factory.LazyAttribute(
+        lambda item: timezone.now() if item.status == "done" else None
+    )
+    resolution_note = factory.LazyAttribute(
+        lambda item: "Not worth the cost." if item.status == "wont_do" else ""
+    )

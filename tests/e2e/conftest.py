@@ -12,9 +12,8 @@ import importlib
 import os
 import shutil
 
-from django.apps import apps as django_apps
-
 import pytest
+from django.apps import apps as django_apps
 from playwright.sync_api import sync_playwright
 
 from tests.factories import PASSWORD

@@ -6,10 +6,16 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from actions.models import ActionKind, ActionStatus, Priority
+from actions.services import action_item_create, action_item_set_status, action_item_update
 from core.models import Role, User
 from incidents.models import Incident, Service, Severity, Status, TimelineEntry, TimelineKind
+from postmortems import review
+from postmortems.models import Postmortem, PostmortemTemplate
+from postmortems.services import postmortem_create, postmortem_save_sections
 
 DEMO_PASSWORD = "hindsight-demo"
 DEMO_USERS = [
@@ -131,6 +137,80 @@ DEMO_INCIDENTS = [
 ]
 
 
+DEMO_POSTMORTEM = {
+    "incident": "Checkout failures after payments config deploy",
+    "author": "alex",
+    "summary": (
+        "A payments configuration change set the card-processor timeout in seconds where "
+        "milliseconds were expected. Checkout calls timed out for 48 minutes until the change "
+        "was rolled back."
+    ),
+    "impact": "About **18%** of checkout attempts failed for 48 minutes.",
+    "what_happened": (
+        "The config loader accepted a bare number for the timeout. The new value was read in "
+        "the wrong unit, and nothing checked it before every region received it."
+    ),
+    "mitigations": "Validate units at load time, canary config changes, and alert per provider.",
+}
+DEMO_ACTION_ITEMS = [
+    # title, kind, priority, owner, due in days (negative: overdue), final status, note
+    (
+        "Validate timeout units when the payments config is loaded",
+        ActionKind.PREVENT,
+        Priority.P1,
+        "alex",
+        -5,
+        ActionStatus.OPEN,
+        "",
+    ),
+    (
+        "Add a schema with explicit units to the payments config repo",
+        ActionKind.PREVENT,
+        Priority.P2,
+        "riley",
+        -26,  # moved two weeks later: due 12 days ago
+        ActionStatus.IN_PROGRESS,
+        "",
+    ),
+    (
+        "Roll out payments config changes to one region first",
+        ActionKind.MITIGATE,
+        Priority.P1,
+        "riley",
+        6,
+        ActionStatus.OPEN,
+        "",
+    ),
+    (
+        "Alert on checkout errors per payment provider",
+        ActionKind.DETECT,
+        Priority.P2,
+        "alex",
+        3,
+        ActionStatus.OPEN,
+        "",
+    ),
+    (
+        "Runbook: rolling back a payments config change",
+        ActionKind.PROCESS,
+        Priority.P2,
+        "morgan",
+        20,
+        ActionStatus.DONE,
+        "Linked from the on-call wiki.",
+    ),
+    (
+        "Load-test every config change before rollout",
+        ActionKind.PREVENT,
+        Priority.P3,
+        "riley",
+        40,
+        ActionStatus.WONT_DO,
+        "The one-region rollout catches this sooner and costs far less.",
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Create demo users, services and incidents (once; safe to run again)."
 
@@ -139,16 +219,22 @@ class Command(BaseCommand):
             "--force", action="store_true", help="Run even when DEBUG is off (never in production)."
         )
 
-    @transaction.atomic
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("Demo data is for development; refusing to load it with DEBUG off.")
+        # The demo review goes through the real workflow; its notifications go nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._load()
+
+    @transaction.atomic
+    def _load(self):
         users = self._users()
         services = {name: Service.objects.get_or_create(name=name)[0] for name in DEMO_SERVICES}
         created = self._incidents(users, services)
+        new_items = self._action_items(users)
         self.stdout.write(
-            f"Demo data ready ({created} new incidents). Sign in with any of these users, "
-            f"password {DEMO_PASSWORD!r}:"
+            f"Demo data ready ({created} new incidents, {new_items} new action items). "
+            f"Sign in with any of these users, password {DEMO_PASSWORD!r}:"
         )
         for username, first, _last, roles, staff in DEMO_USERS:
             role_list = ", ".join(roles) + (", staff" if staff else "")
@@ -208,3 +294,71 @@ class Command(BaseCommand):
                 )
             created += 1
         return created
+
+    def _action_items(self, users) -> int:
+        """A postmortem for the first demo incident, with action items: some overdue, one due
+        soon, one done, one declined, and one whose due date was moved (with a reason)."""
+        incident = Incident.objects.filter(title=DEMO_POSTMORTEM["incident"]).first()
+        if incident is None:
+            return 0
+        postmortem = Postmortem.objects.filter(incident=incident).first()
+        if postmortem is None:
+            postmortem = self._written_postmortem(incident, users)
+        if postmortem.action_items.exists():
+            return 0
+        today = timezone.localdate()
+        author = users[DEMO_POSTMORTEM["author"]]
+        for title, kind, priority, owner, due_in, status, note in DEMO_ACTION_ITEMS:
+            owner = users[owner]
+            item = action_item_create(
+                postmortem=postmortem,
+                created_by=author,
+                title=title,
+                kind=kind,
+                priority=priority,
+                owner=owner,
+                due_date=today + timedelta(days=due_in),
+            )
+            if status == ActionStatus.IN_PROGRESS:  # show a moved due date in the history
+                action_item_update(
+                    item=item,
+                    changed_by=owner,
+                    due_date=today + timedelta(days=due_in + 14),
+                    reason="The schema library we need is not released yet.",
+                )
+            if status != ActionStatus.OPEN:
+                action_item_set_status(item=item, status=status, changed_by=owner, note=note)
+        # Items are written after the incident, not today.
+        postmortem.action_items.update(created_at=incident.started_at + timedelta(days=1))
+        self._review_and_publish(postmortem, users)
+        return len(DEMO_ACTION_ITEMS)
+
+    def _written_postmortem(self, incident, users) -> Postmortem:
+        """Started from the standard template and written, so its history has two versions."""
+        author = users[DEMO_POSTMORTEM["author"]]
+        postmortem = postmortem_create(
+            incident=incident,
+            author=author,
+            template=PostmortemTemplate.objects.filter(name="Standard blameless review").first(),
+        )
+        texts = {k: v for k, v in DEMO_POSTMORTEM.items() if k not in ("incident", "author")}
+        postmortem, _revision = postmortem_save_sections(
+            postmortem_id=postmortem.pk, editor=author, texts=texts, loaded_version=1
+        )
+        return postmortem
+
+    def _review_and_publish(self, postmortem, users) -> None:
+        """Through the real workflow, so the activity feed, library and public page have data."""
+        author, reviewer = users[DEMO_POSTMORTEM["author"]], users["riley"]
+        review.request_review(postmortem=postmortem, actor=author, reviewers=[reviewer])
+        review.approve(postmortem=postmortem, actor=reviewer)
+        review.publish(
+            postmortem=postmortem,
+            actor=author,
+            make_public=True,
+            public_title="Some card payments failed at checkout",
+            public_summary=(
+                "For 48 minutes, about one in five card payments at checkout failed. We "
+                "reversed the change that caused it and are adding checks so it cannot recur."
+            ),
+        )

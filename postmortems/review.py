@@ -1,0 +1,288 @@
+"""The review workflow: every state change of a postmortem, with its rules, audit entry and
+emails in one place. Views call these and show the refusal's message as it is.
+
+    draft → in review → changes requested ↔ in review → approved → published (→ amended)
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from actions.selectors import approval_blockers, needs_no_actions_confirmation
+from core.models import Role, User
+from postmortems.models import (
+    AuditAction,
+    AuditEntry,
+    Comment,
+    Postmortem,
+    PostmortemStatus,
+    ReviewRequest,
+)
+from postmortems.notifications import notify
+from postmortems.services import PostmortemError
+
+S = PostmortemStatus
+
+
+class TransitionRefused(PostmortemError):
+    """The change is not allowed now; the message says exactly why and what to do."""
+
+
+def _lock(postmortem: Postmortem) -> Postmortem:
+    return (
+        Postmortem.objects.select_for_update(of=("self",))
+        .select_related("incident", "author")
+        .get(pk=postmortem.pk)
+    )
+
+
+def _require_status(postmortem: Postmortem, allowed: set[str], doing: str) -> None:
+    if postmortem.status not in allowed:
+        raise TransitionRefused(
+            _("You cannot %(doing)s a postmortem that is %(status)s.")
+            % {"doing": doing, "status": postmortem.get_status_display().lower()}
+        )
+
+
+def _record(postmortem, *, actor, action, from_status, reason="") -> AuditEntry:
+    return AuditEntry.objects.create(
+        postmortem=postmortem,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=postmortem.status,
+        reason=reason,
+    )
+
+
+def _writers(postmortem) -> list[User]:
+    return [postmortem.author, *postmortem.co_authors.all()]
+
+
+def _is_writer_or_staff(postmortem, user) -> bool:
+    return user.is_staff or postmortem.is_writer(user)
+
+
+def may_review(postmortem, user) -> bool:
+    """Reviewers review; nobody reviews (or approves) a postmortem they helped write."""
+    return user.has_role(Role.REVIEWER) and not postmortem.is_writer(user)
+
+
+def approvals(postmortem) -> int:
+    return postmortem.review_requests.filter(approved_at__isnull=False).count()
+
+
+def open_threads(postmortem):
+    return postmortem.comments.filter(parent__isnull=True, resolved_at__isnull=True)
+
+
+@transaction.atomic
+def request_review(*, postmortem: Postmortem, actor: User, reviewers) -> Postmortem:
+    postmortem = _lock(postmortem)
+    if not _is_writer_or_staff(postmortem, actor):
+        raise TransitionRefused(_("Only the author, co-authors or staff may request a review."))
+    _require_status(postmortem, {S.DRAFT, S.CHANGES_REQUESTED}, _("send for review"))
+    empty = postmortem.empty_required_sections()
+    if empty:
+        raise TransitionRefused(
+            _("Write these sections before asking for review: %(sections)s.")
+            % {"sections": ", ".join(str(section.title) for section in empty)}
+        )
+    reviewers = list(reviewers)
+    if not reviewers:
+        raise TransitionRefused(_("Choose at least one reviewer."))
+    unfit = [r.display_name for r in reviewers if not may_review(postmortem, r)]
+    if unfit:
+        raise TransitionRefused(
+            _(
+                "These people cannot review it (they need the Reviewer role and must not be "
+                "among its writers): %(names)s."
+            )
+            % {"names": ", ".join(unfit)}
+        )
+    from_status = postmortem.status
+    # A new round: earlier approvals were of an earlier text.
+    postmortem.review_requests.update(approved_at=None)
+    for reviewer in reviewers:
+        ReviewRequest.objects.get_or_create(
+            postmortem=postmortem, reviewer=reviewer, defaults={"requested_by": actor}
+        )
+    postmortem.status = S.IN_REVIEW
+    postmortem.save(update_fields=["status", "updated_at"])
+    _record(postmortem, actor=actor, action=AuditAction.REVIEW_REQUESTED, from_status=from_status)
+    notify(
+        event="review_requested",
+        postmortem=postmortem,
+        actor=actor,
+        recipients=[r.reviewer for r in postmortem.review_requests.select_related("reviewer")],
+    )
+    return postmortem
+
+
+@transaction.atomic
+def request_changes(*, postmortem: Postmortem, actor: User, comment: str) -> Postmortem:
+    postmortem = _lock(postmortem)
+    if not may_review(postmortem, actor):
+        raise TransitionRefused(
+            _("Only a reviewer who is not one of its writers may request changes.")
+        )
+    _require_status(postmortem, {S.IN_REVIEW}, _("request changes to"))
+    if not comment.strip():
+        raise TransitionRefused(_("Say what needs to change: the comment is required."))
+    Comment.objects.create(postmortem=postmortem, author=actor, body=comment)
+    from_status = postmortem.status
+    postmortem.status = S.CHANGES_REQUESTED
+    postmortem.save(update_fields=["status", "updated_at"])
+    _record(
+        postmortem,
+        actor=actor,
+        action=AuditAction.CHANGES_REQUESTED,
+        from_status=from_status,
+        reason=comment,
+    )
+    notify(
+        event="changes_requested",
+        postmortem=postmortem,
+        actor=actor,
+        recipients=_writers(postmortem),
+        comment=comment,
+    )
+    return postmortem
+
+
+@transaction.atomic
+def approve(
+    *,
+    postmortem: Postmortem,
+    actor: User,
+    override_reason: str = "",
+    no_actions_needed: bool = False,
+) -> Postmortem:
+    postmortem = _lock(postmortem)
+    if postmortem.is_writer(actor):
+        raise TransitionRefused(_("You cannot approve a postmortem you wrote."))
+    if not may_review(postmortem, actor):
+        raise TransitionRefused(_("Only reviewers may approve."))
+    _require_status(postmortem, {S.IN_REVIEW}, _("approve"))
+    problems = list(approval_blockers(postmortem))
+    if needs_no_actions_confirmation(postmortem) and not no_actions_needed:
+        problems.append(_("It has no action items: confirm that none are needed, or ask for some."))
+    open_count = open_threads(postmortem).count()
+    if open_count and not override_reason.strip():
+        problems.append(
+            ngettext(
+                "%(count)s comment thread is still open: resolve it, or give a reason to "
+                "approve anyway.",
+                "%(count)s comment threads are still open: resolve them, or give a reason to "
+                "approve anyway.",
+                open_count,
+            )
+            % {"count": open_count}
+        )
+    if problems:
+        raise TransitionRefused(" ".join(str(problem) for problem in problems))
+
+    request, _created = ReviewRequest.objects.get_or_create(
+        postmortem=postmortem, reviewer=actor, defaults={"requested_by": actor}
+    )
+    request.approved_at = timezone.now()
+    request.save(update_fields=["approved_at"])
+    from_status = postmortem.status
+    if approvals(postmortem) >= settings.POSTMORTEM_REQUIRED_APPROVALS:
+        postmortem.status = S.APPROVED
+        postmortem.save(update_fields=["status", "updated_at"])
+    action = AuditAction.APPROVED_WITH_OVERRIDE if open_count else AuditAction.APPROVED
+    _record(postmortem, actor=actor, action=action, from_status=from_status, reason=override_reason)
+    notify(
+        event="approved",
+        postmortem=postmortem,
+        actor=actor,
+        recipients=_writers(postmortem),
+        fully_approved=postmortem.status == S.APPROVED,
+        required=settings.POSTMORTEM_REQUIRED_APPROVALS,
+        count=approvals(postmortem),
+    )
+    return postmortem
+
+
+@transaction.atomic
+def publish(
+    *,
+    postmortem: Postmortem,
+    actor: User,
+    make_public: bool = False,
+    public_title: str = "",
+    public_summary: str = "",
+) -> Postmortem:
+    postmortem = _lock(postmortem)
+    if not _is_writer_or_staff(postmortem, actor):
+        raise TransitionRefused(_("Only the author, co-authors or staff may publish."))
+    _require_status(postmortem, {S.APPROVED}, _("publish"))
+    if make_public and not (public_title.strip() and public_summary.strip()):
+        raise TransitionRefused(
+            _("To publish a public summary, give it both a public title and the summary text.")
+        )
+    from_status = postmortem.status
+    postmortem.status = S.PUBLISHED
+    postmortem.published_at = timezone.now()
+    postmortem.public_title = public_title.strip()
+    postmortem.public_summary = public_summary
+    postmortem.is_public = make_public
+    postmortem.save()
+    _record(postmortem, actor=actor, action=AuditAction.PUBLISHED, from_status=from_status)
+    managers = User.objects.filter(groups__name=Role.MANAGER, is_active=True)
+    reviewers = [r.reviewer for r in postmortem.review_requests.select_related("reviewer")]
+    notify(
+        event="published",
+        postmortem=postmortem,
+        actor=actor,
+        recipients=[*_writers(postmortem), *reviewers, *managers],
+    )
+    return postmortem
+
+
+@transaction.atomic
+def add_comment(
+    *, postmortem: Postmortem, actor: User, body: str, section: str = "", parent=None
+) -> Comment:
+    if not body.strip():
+        raise PostmortemError(_("Write something before posting the comment."))
+    if parent is not None and parent.parent_id is not None:
+        parent = parent.parent  # replies stay one level deep
+    comment = Comment.objects.create(
+        postmortem=postmortem,
+        author=actor,
+        body=body,
+        section="" if parent else section,
+        parent=parent,
+    )
+    thread = (
+        [parent.author, *(r.author for r in parent.replies.select_related("author"))]
+        if parent
+        else []
+    )
+    reviewers = [r.reviewer for r in postmortem.review_requests.select_related("reviewer")]
+    notify(
+        event="comment",
+        postmortem=postmortem,
+        actor=actor,
+        recipients=[*_writers(postmortem), *reviewers, *thread],
+        comment=comment,
+    )
+    return comment
+
+
+def set_comment_resolved(*, comment: Comment, actor: User, resolved: bool) -> Comment:
+    postmortem = comment.postmortem
+    if not (postmortem.can_edit(actor) or actor.pk == comment.author_id):
+        raise PostmortemError(
+            _("Only its writers, reviewers and the commenter may resolve a comment.")
+        )
+    if comment.parent_id is not None:
+        raise PostmortemError(_("Resolve the whole thread, not a reply."))
+    comment.resolved_at = timezone.now() if resolved else None
+    comment.resolved_by = actor if resolved else None
+    comment.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
+    return comment
