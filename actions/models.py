@@ -5,6 +5,7 @@ from urllib.parse import unquote, urlparse
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
+from core.search import stored_search_vector
 from postmortems.models import Postmortem
 
 
@@ -165,6 +167,8 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
+    search_vector = stored_search_vector(("title", "A"), ("description", "C"))
+
     markdown_fields = ("description",)
     objects = ActionItemQuerySet.as_manager()
 
@@ -193,6 +197,8 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["owner", "status", "due_date"], name="action_item_owner_idx"),
             # The dashboard's overdue / due-soon ranges and the reminder run's scan.
             models.Index(fields=["status", "due_date"], name="action_item_status_due_idx"),
+            # Full-text search.
+            GinIndex(fields=["search_vector"], name="action_item_search_idx"),
         ]
 
     def __str__(self):

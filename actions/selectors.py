@@ -14,16 +14,19 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus
+from core.search import headline, prefix_query, ranked
 from incidents.models import Incident, Severity
+from incidents.selectors import incident_facts_q
 from postmortems.models import Postmortem
 
 DUE_SOON_DAYS = 14
@@ -326,3 +329,17 @@ def action_dashboard(*, filters: dict, today: date) -> dict:
         "completion_rate": _percent(counts["done_of_due"], counts["due_in_window"]),
         "on_time_rate": _percent(counts["on_time"], counts["completed"]),
     }
+
+
+def search_action_items(*, text: str, filters: dict) -> QuerySet[ActionItem]:
+    items = ActionItem.objects.select_related("postmortem__incident", "owner").filter(
+        incident_facts_q(filters, via="postmortem__incident__")
+    )
+    if statuses := filters.get("action_status"):
+        items = items.filter(status__in=statuses)
+    return ranked(items, text=text, title_field="title").annotate(
+        snippet=headline(
+            Concat("title", Value(" — "), "description", output_field=TextField()),
+            prefix_query(text),
+        )
+    )

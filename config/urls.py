@@ -6,6 +6,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.urls")),
     path("status/", include("postmortems.public_urls")),
+    path("search/", include("core.search_urls")),
     path("actions/", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -70,3 +70,70 @@ class AccountSettingsForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "time_zone"]
+
+
+SEARCH_TYPES = [
+    ("incidents", _("Incidents")),
+    ("postmortems", _("Postmortems")),
+    ("timeline", _("Timeline entries")),
+    ("actions", _("Action items")),
+]
+
+
+def _state_choices():
+    # Imported here, not at the top: these apps' forms import this module.
+    from actions.models import ActionStatus
+    from incidents.models import Status
+    from postmortems.models import PostmortemStatus
+
+    return [
+        ("", _("Any state")),
+        (_("Incident"), [(f"incident:{v}", label) for v, label in Status.choices]),
+        (_("Postmortem"), [(f"postmortem:{v}", label) for v, label in PostmortemStatus.choices]),
+        (_("Action item"), [(f"action:{v}", label) for v, label in ActionStatus.choices]),
+    ]
+
+
+class SearchForm(FilterForm):
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    type = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("Everything")), *SEARCH_TYPES], required=False
+    )
+    severity = forms.MultipleChoiceField(label=_("Severity"), required=False)
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=None, required=False, to_field_name="slug"
+    )
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=None, required=False, to_field_name="slug")
+    started_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    started_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    state = forms.ChoiceField(label=_("State"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from incidents.models import Service, Severity, Tag
+
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = Severity.choices
+        self.fields["service"].queryset = Service.objects.all()
+        self.fields["tag"].queryset = Tag.objects.all()
+        self.fields["state"].choices = _state_choices()
+
+    def search_plan(self) -> tuple[str, list[str], dict]:
+        """The text, the result types to search, and the filters for them."""
+        filters = self.filters()
+        text = filters.pop("q", "")
+        types = [filters.pop("type")] if filters.get("type") else [t for t, _label in SEARCH_TYPES]
+        if state := filters.pop("state", ""):
+            kind, value = state.split(":", 1)
+            key = {"incident": "status", "postmortem": "postmortem_status", "action": "action_status"}
+            filters[key[kind]] = [value]
+            allowed = {
+                "incident": {"incidents", "timeline"},
+                "postmortem": {"postmortems"},
+                "action": {"actions"},
+            }[kind]
+            types = [t for t in types if t in allowed]
+        return text, types, filters

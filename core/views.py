@@ -1,12 +1,18 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.forms import AccountSettingsForm
+from actions.selectors import search_action_items
+from core.forms import SEARCH_TYPES, AccountSettingsForm, SearchForm
+from core.search import search_words
+from incidents.selectors import search_incidents, search_timeline_entries
+from postmortems.selectors import search_postmortems
 
 
 @require_http_methods(["GET", "POST"])
@@ -31,3 +37,43 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+SEARCH_GROUP_SIZE = 5
+
+
+def search(request):
+    """One search box for incidents, postmortems, timeline entries and action items."""
+    form = SearchForm(request.GET or None)
+    text, types, filters = form.search_plan() if request.GET else ("", [], {})
+    searches = {
+        "incidents": lambda: search_incidents(text=text, filters=filters),
+        "postmortems": lambda: search_postmortems(user=request.user, text=text, filters=filters),
+        "timeline": lambda: search_timeline_entries(text=text, filters=filters),
+        "actions": lambda: search_action_items(text=text, filters=filters),
+    }
+    groups, page = [], None
+    if search_words(text):
+        if len(types) == 1:
+            # One type: its results, paginated.
+            page = Paginator(searches[types[0]](), settings.PAGE_SIZE).get_page(
+                request.GET.get("page")
+            )
+            groups = [(types[0], page.object_list, page.paginator.count)]
+        else:
+            for kind in types:
+                results = searches[kind]()
+                groups.append((kind, list(results[:SEARCH_GROUP_SIZE]), results.count()))
+    return render(
+        request,
+        "search/results.html",
+        {
+            "form": form,
+            "text": text,
+            "groups": groups,
+            "page": page,
+            "total": sum(count for _kind, _results, count in groups),
+            "type_labels": dict(SEARCH_TYPES),
+            "searched": bool(search_words(text)),
+        },
+    )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from incidents.models import Incident, Service, TimelineEntry
+from incidents.models import Incident, Service, Tag, TimelineEntry
 
 
 @admin.register(Service)
@@ -8,6 +8,13 @@ class ServiceAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
 
 
 class TimelineEntryInline(admin.TabularInline):
@@ -23,6 +30,6 @@ class IncidentAdmin(admin.ModelAdmin):
     list_filter = ("severity", "status", "services")
     search_fields = ("title",)
     date_hierarchy = "started_at"
-    filter_horizontal = ("services",)
+    filter_horizontal = ("services", "tags")
     raw_id_fields = ("commander", "created_by")
     inlines = [TimelineEntryInline]

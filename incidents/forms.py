@@ -4,7 +4,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateTimeLocalInput, FilterForm, VersionedModelForm, https_by_default
-from incidents.models import SEVERITY_MEANINGS, Incident, Service, Severity, Status, TimelineEntry
+from incidents.models import (
+    SEVERITY_MEANINGS,
+    Incident,
+    Service,
+    Severity,
+    Status,
+    Tag,
+    TimelineEntry,
+)
 
 SORT_ORDERS = {
     "newest": ("-started_at", "-number"),
@@ -24,6 +32,13 @@ def _time_zone_help() -> str:
 
 
 class IncidentForm(VersionedModelForm):
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=500,
+        help_text=_("Comma-separated, e.g. deploy, dns, capacity."),
+    )
+
     class Meta:
         model = Incident
         fields = [
@@ -58,6 +73,21 @@ class IncidentForm(VersionedModelForm):
         self.fields["title"].widget.attrs["autofocus"] = True
         if not self.instance.pk:
             self.fields["started_at"].initial = timezone.now().replace(second=0, microsecond=0)
+        else:
+            self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_tags(self) -> list[str]:
+        names = [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
+        too_long = [name for name in names if len(name) > 50]
+        if too_long:
+            raise forms.ValidationError(
+                _("Keep each tag under 50 characters: %(tags)s") % {"tags": ", ".join(too_long)}
+            )
+        return names
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        self.instance.tags.set(Tag.from_names(self.cleaned_data["tags"]))
 
 
 class TimelineEntryForm(VersionedModelForm):
@@ -85,6 +115,9 @@ class IncidentFilterForm(FilterForm):
     status = forms.MultipleChoiceField(label=_("Status"), choices=Status.choices, required=False)
     service = forms.ModelChoiceField(
         label=_("Service"), queryset=Service.objects.all(), required=False, to_field_name="slug"
+    )
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
     )
     started_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

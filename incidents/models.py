@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
+from core.search import stored_search_vector
 
 REFERENCE_PREFIX = "INC-"
 REFERENCE_PATTERN = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
@@ -70,6 +72,31 @@ class Service(models.Model):
         super().save(*args, **kwargs)
 
 
+class Tag(models.Model):
+    """A free-form label on incidents ("deploy", "dns", "capacity"), usable as a filter."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def from_names(cls, names) -> list["Tag"]:
+        """The tags with these names, created as needed; names are lower-cased and trimmed."""
+        tags = []
+        for name in dict.fromkeys(n.strip().lower() for n in names if n.strip()):
+            slug = slugify(name)[:60] or "tag"
+            tag, _created = cls.objects.get_or_create(slug=slug, defaults={"name": name[:50]})
+            tags.append(tag)
+        return tags
+
+
 class IncidentQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=Status.RESOLVED)
@@ -78,7 +105,7 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(services=service)
 
     def with_list_relations(self):
-        return self.select_related("commander").prefetch_related("services")
+        return self.select_related("commander").prefetch_related("services", "tags")
 
 
 class Incident(MarkdownRenderedModel, TimeStampedModel):
@@ -93,6 +120,7 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
     services = models.ManyToManyField(
         Service, related_name="incidents", blank=True, verbose_name=_("affected services")
     )
+    tags = models.ManyToManyField(Tag, related_name="incidents", blank=True, verbose_name=_("tags"))
     started_at = models.DateTimeField(_("started at"))
     detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
     mitigated_at = models.DateTimeField(_("mitigated at"), null=True, blank=True)
@@ -117,6 +145,8 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
         related_name="created_incidents",
         verbose_name=_("created by"),
     )
+
+    search_vector = stored_search_vector(("title", "A"), ("customer_impact", "B"))
 
     markdown_fields = ("customer_impact",)
     objects = IncidentQuerySet.as_manager()
@@ -145,6 +175,10 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             # List filtered by severity / status, newest first.
             models.Index(fields=["severity", "-started_at"], name="incident_severity_idx"),
             models.Index(fields=["status", "-started_at"], name="incident_status_idx"),
+            # Full-text search.
+            GinIndex(fields=["search_vector"], name="incident_search_idx"),
+            # Typo-tolerant title search (trigram similarity) and title icontains filters.
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="incident_title_trgm_idx"),
         ]
 
     def __str__(self):
@@ -256,6 +290,8 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
         help_text=_("Optional: a chat message, graph or ticket this comes from."),
     )
 
+    search_vector = stored_search_vector(("body", "C"))
+
     markdown_fields = ("body",)
 
     class Meta:
@@ -265,6 +301,8 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
         indexes = [
             # An incident's timeline, in time order.
             models.Index(fields=["incident", "occurred_at"], name="timeline_incident_time_idx"),
+            # Full-text search.
+            GinIndex(fields=["search_vector"], name="timeline_search_idx"),
         ]
 
     def __str__(self):

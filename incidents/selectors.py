@@ -1,8 +1,12 @@
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db.models import Count, F, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat, Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.search import SEARCH_CONFIG, headline, prefix_query, ranked, search_words
 from incidents.forms import SORT_ORDERS
 from incidents.models import Incident, TimelineEntry
 
@@ -11,25 +15,51 @@ def _start_of_local_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def incident_facts_q(filters: dict, via: str = "") -> Q:
+    """The filters about an incident's facts, as one Q. ``via`` is the path to the incident
+    from the model being filtered, e.g. "incident__" for timeline entries."""
+    q = Q()
+    if severities := filters.get("severity"):
+        q &= Q(**{f"{via}severity__in": severities})
+    if statuses := filters.get("status"):
+        q &= Q(**{f"{via}status__in": statuses})
+    if service := filters.get("service"):
+        q &= Q(**{f"{via}services": service})
+    if tag := filters.get("tag"):
+        q &= Q(**{f"{via}tags": tag})
+    if started_from := filters.get("started_from"):
+        q &= Q(**{f"{via}started_at__gte": _start_of_local_day(started_from)})
+    if started_to := filters.get("started_to"):
+        q &= Q(**{f"{via}started_at__lt": _start_of_local_day(started_to + timedelta(days=1))})
+    return q
+
+
 def incident_list(*, filters: dict) -> QuerySet[Incident]:
     """Incidents for the list page: filtered, sorted, with what each row shows fetched up front."""
-    incidents = Incident.objects.with_list_relations()
+    incidents = Incident.objects.with_list_relations().filter(incident_facts_q(filters))
     if query := filters.get("q"):
         number = Incident.number_from_reference(query)
         incidents = incidents.filter(Q(title__icontains=query) | Q(number=number or -1))
-    if severities := filters.get("severity"):
-        incidents = incidents.filter(severity__in=severities)
-    if statuses := filters.get("status"):
-        incidents = incidents.filter(status__in=statuses)
-    if service := filters.get("service"):
-        incidents = incidents.filter(services=service)
-    if started_from := filters.get("started_from"):
-        incidents = incidents.filter(started_at__gte=_start_of_local_day(started_from))
-    if started_to := filters.get("started_to"):
-        incidents = incidents.filter(
-            started_at__lt=_start_of_local_day(started_to + timedelta(days=1))
-        )
     return incidents.order_by(*SORT_ORDERS[filters.get("sort") or "newest"])
+
+
+def search_incidents(*, text: str, filters: dict) -> QuerySet[Incident]:
+    incidents = Incident.objects.filter(incident_facts_q(filters))
+    return ranked(incidents, text=text, title_field="title").annotate(
+        snippet=headline(
+            Concat("title", Value(" — "), "customer_impact", output_field=TextField()),
+            prefix_query(text),
+        )
+    )
+
+
+def search_timeline_entries(*, text: str, filters: dict) -> QuerySet[TimelineEntry]:
+    entries = TimelineEntry.objects.select_related("incident").filter(
+        incident_facts_q(filters, via="incident__")
+    )
+    return ranked(entries, text=text, title_field=None).annotate(
+        snippet=headline("body", prefix_query(text))
+    )
 
 
 def incident_timeline(incident: Incident) -> tuple[list[TimelineEntry], bool]:
@@ -39,3 +69,52 @@ def incident_timeline(incident: Incident) -> tuple[list[TimelineEntry], bool]:
     moments = [incident.started_at, incident.resolved_at, *(e.occurred_at for e in entries)]
     days = {timezone.localtime(moment).date() for moment in moments if moment}
     return entries, len(days) > 1
+
+
+# Words too common to explain a match on their own.
+_COMMON_WORDS = {"the", "a", "an", "in", "on", "of", "for", "to", "and", "after", "during", "with"}
+SIMILAR_LIMIT = 5
+SIMILAR_TITLE = 0.3  # trigram similarity of whole titles that counts as "a similar title"
+
+
+def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[Incident]:
+    """Up to ``limit`` other incidents that share services with this one or resemble it in
+    text, best first; each carries ``match_reasons`` saying why. Two queries."""
+    service_ids = [service.pk for service in incident.services.all()]
+    words = search_words(incident.title)
+    text_query = (
+        SearchQuery(" | ".join(words), search_type="raw", config=SEARCH_CONFIG) if words else None
+    )
+    candidates = Incident.objects.exclude(pk=incident.pk).annotate(
+        shared_services=Count("services", filter=Q(services__in=service_ids), distinct=True),
+        title_similarity=TrigramSimilarity("title", incident.title),
+        text_rank=SearchRank(F("search_vector"), text_query) if text_query else Value(0.0),
+    )
+    matches = (
+        candidates.filter(
+            Q(shared_services__gt=0) | Q(title_similarity__gt=SIMILAR_TITLE) | Q(text_rank__gt=0)
+        )
+        .annotate(
+            score=F("shared_services")
+            + F("title_similarity") * 2
+            + Least(F("text_rank") * 10, Value(2.0))
+        )
+        .order_by("-score", "-started_at")
+        .prefetch_related("services")[:limit]
+    )
+    own_words = set(words)
+    similar = list(matches)
+    for other in similar:
+        reasons = []
+        shared = [s.name for s in other.services.all() if s.pk in service_ids]
+        if shared:
+            reasons.append(_("same services: %(names)s") % {"names": ", ".join(shared)})
+        if other.title_similarity > SIMILAR_TITLE:
+            reasons.append(_("similar title"))
+        common = sorted(own_words & set(search_words(other.title)) - _COMMON_WORDS)
+        if other.text_rank > 0 and common:
+            reasons.append(_("shares words: %(words)s") % {"words": ", ".join(common)})
+        elif other.text_rank > 0:
+            reasons.append(_("related text"))
+        other.match_reasons = reasons
+    return similar

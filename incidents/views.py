@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.forms import IncidentFilterForm, IncidentForm, TimelineEntryForm
 from incidents.models import Incident, TimelineEntry
-from incidents.selectors import incident_list, incident_timeline
+from incidents.selectors import incident_list, incident_timeline, similar_incidents
 
 
 def _get_incident(reference: str, *, for_update: bool = False) -> Incident:
@@ -93,6 +93,7 @@ def _detail_context(request, incident, entry_form) -> dict:
         "postmortem": getattr(incident, "postmortem", None),
         "services": incident.services.all(),
         "can_edit": incident.can_edit(request.user),
+        "similar": similar_incidents(incident),
         **_timeline_context(request, incident, entry_form),
     }
 

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -10,8 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
+from core.search import stored_search_vector
 from incidents.models import Incident
 from postmortems.sections import SECTION_FIELDS, SECTIONS, SECTIONS_BY_FIELD, strip_prompts
+
+
+class WithoutPrompts(models.Func):
+    """The text without the template's guiding prompts (HTML comments), computed in SQL so a
+    generated column can use it. PostgreSQL's "." matches newlines, so prompts may span lines."""
+
+    function = "regexp_replace"
+    template = "%(function)s(%(expressions)s, '<!--.*?-->', '', 'g')"
+    output_field = models.TextField()
 
 
 class PostmortemTemplate(TimeStampedModel):
@@ -56,6 +67,18 @@ class PostmortemStatus(models.TextChoices):
 
 
 class PostmortemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Drafts are work in progress: only their writers, reviewers and staff read them.
+        Everything past draft is open to everyone signed in."""
+        if user.is_staff or user.has_role(Role.REVIEWER):
+            return self
+        coauthored = Postmortem.co_authors.through.objects.filter(user=user).values("postmortem")
+        return self.filter(
+            ~models.Q(status=PostmortemStatus.DRAFT)
+            | models.Q(author=user)
+            | models.Q(pk__in=coauthored)
+        )
+
     def with_page_relations(self):
         return self.select_related("incident", "author").prefetch_related("co_authors")
 
@@ -135,6 +158,14 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
     mitigations_html = models.TextField(editable=False, blank=True)
     lessons_learned_html = models.TextField(editable=False, blank=True)
 
+    # Summary and impact weigh more than the rest of the text; the title is the incident's.
+    search_vector = stored_search_vector(
+        *(
+            (WithoutPrompts(field), "B" if field in ("summary", "impact") else "C")
+            for field in SECTION_FIELDS
+        )
+    )
+
     markdown_fields = (*SECTION_FIELDS, "public_summary")
     objects = PostmortemQuerySet.as_manager()
 
@@ -145,6 +176,8 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
         indexes = [
             # Lists filtered by state, newest first.
             models.Index(fields=["status", "-created_at"], name="postmortem_status_idx"),
+            # Full-text search.
+            GinIndex(fields=["search_vector"], name="postmortem_search_idx"),
             # The library: published postmortems, newest first.
             models.Index(fields=["-published_at"], name="postmortem_published_idx"),
             # The public page and feed: public summaries, newest first.
@@ -207,6 +240,14 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
 
     def is_writer(self, user) -> bool:
         return user.pk == self.author_id or any(c.pk == user.pk for c in self.co_authors.all())
+
+    def can_read(self, user) -> bool:
+        return user.is_authenticated and (
+            self.status != PostmortemStatus.DRAFT
+            or user.is_staff
+            or user.has_role(Role.REVIEWER)
+            or self.is_writer(user)
+        )
 
     def can_edit(self, user) -> bool:
         """Author, co-authors, reviewers and staff may edit; everyone signed in may read."""

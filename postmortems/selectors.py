@@ -1,8 +1,19 @@
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
+from core.search import headline, prefix_query, ranked
 from incidents.models import Incident
-from postmortems.models import AuditEntry, Comment, Postmortem, PostmortemStatus, Revision
+from incidents.selectors import incident_facts_q
+from postmortems.models import (
+    AuditEntry,
+    Comment,
+    Postmortem,
+    PostmortemStatus,
+    Revision,
+    WithoutPrompts,
+)
+from postmortems.sections import SECTION_FIELDS
 
 
 def postmortem_for_reference(reference: str, *, for_update: bool = False) -> Postmortem:
@@ -13,8 +24,12 @@ def postmortem_for_reference(reference: str, *, for_update: bool = False) -> Pos
     return get_object_or_404(postmortems, incident__number=number)
 
 
-def postmortem_list(*, filters: dict) -> QuerySet[Postmortem]:
-    postmortems = Postmortem.objects.select_related("incident", "author").order_by("-updated_at")
+def postmortem_list(*, user, filters: dict) -> QuerySet[Postmortem]:
+    postmortems = (
+        Postmortem.objects.visible_to(user)
+        .select_related("incident", "author")
+        .order_by("-updated_at")
+    )
     if query := filters.get("q"):
         postmortems = postmortems.filter(incident__title__icontains=query)
     if status := filters.get("status"):
@@ -81,4 +96,22 @@ def public_summaries() -> QuerySet[Postmortem]:
         Postmortem.objects.filter(status=PostmortemStatus.PUBLISHED, is_public=True)
         .only("public_id", "public_title", "public_summary_html", "published_at")
         .order_by("-published_at")
+    )
+
+
+def search_postmortems(*, user, text: str, filters: dict) -> QuerySet[Postmortem]:
+    """Postmortems the user may read whose text matches; ranked, with a highlighted snippet."""
+    postmortems = (
+        Postmortem.objects.visible_to(user)
+        .select_related("incident")
+        .filter(incident_facts_q(filters, via="incident__"))
+    )
+    if statuses := filters.get("postmortem_status"):
+        postmortems = postmortems.filter(status__in=statuses)
+    body = Concat(
+        *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value(" "))),
+        output_field=TextField(),
+    )
+    return ranked(postmortems, text=text, title_field="incident__title").annotate(
+        snippet=headline(body, prefix_query(text))
     )

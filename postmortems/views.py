@@ -17,7 +17,7 @@ from actions.selectors import (
 from core.markdown import render_markdown
 from core.models import Role
 from incidents.models import Incident
-from incidents.selectors import incident_timeline
+from incidents.selectors import incident_timeline, similar_incidents
 from postmortems import review
 from postmortems.blameless import compiled_phrases, find_blame, find_blame_in_sections
 from postmortems.diff import diff_sections
@@ -55,6 +55,15 @@ from postmortems.services import (
 )
 
 
+def _get_postmortem_for_read(request, reference: str) -> Postmortem:
+    postmortem = postmortem_for_reference(reference)
+    if not postmortem.can_read(request.user):
+        raise PermissionDenied(
+            _("This postmortem is still a draft: only its writers, reviewers and staff read it.")
+        )
+    return postmortem
+
+
 def _get_postmortem_for_edit(request, reference: str) -> Postmortem:
     postmortem = postmortem_for_reference(reference)
     if not postmortem.can_edit(request.user):
@@ -68,7 +77,9 @@ def _may_start_postmortem(user, incident: Incident) -> bool:
 
 def postmortem_list_view(request):
     filter_form = PostmortemFilterForm(request.GET or None)
-    postmortems = postmortem_list(filters=filter_form.filters() if request.GET else {})
+    postmortems = postmortem_list(
+        user=request.user, filters=filter_form.filters() if request.GET else {}
+    )
     page = Paginator(postmortems, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -105,7 +116,7 @@ def postmortem_start(request, reference):
 
 
 def postmortem_detail(request, reference):
-    postmortem = postmortem_for_reference(reference)
+    postmortem = _get_postmortem_for_read(request, reference)
     incident = postmortem.incident
     entries, show_dates = incident_timeline(incident)
     can_edit = postmortem.can_edit(request.user)
@@ -124,6 +135,7 @@ def postmortem_detail(request, reference):
             "can_edit_postmortem": can_edit,
             "blame_hits": find_blame_in_sections(postmortem.section_texts(), compiled_phrases()),
             "open_comments": review.open_threads(postmortem).count(),
+            "similar": similar_incidents(incident),
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
         },
@@ -220,7 +232,7 @@ def postmortem_preview(request):
 
 
 def postmortem_history(request, reference):
-    postmortem = postmortem_for_reference(reference)
+    postmortem = _get_postmortem_for_read(request, reference)
     revisions = Paginator(revision_list(postmortem), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -235,7 +247,7 @@ def postmortem_history(request, reference):
 
 
 def postmortem_compare(request, reference):
-    postmortem = postmortem_for_reference(reference)
+    postmortem = _get_postmortem_for_read(request, reference)
     try:
         old_number = int(request.GET.get("from", ""))
         new_number = int(request.GET.get("to", ""))
@@ -304,7 +316,7 @@ def postmortem_people(request, reference):
 
 
 def postmortem_export(request, reference):
-    postmortem = postmortem_for_reference(reference)
+    postmortem = _get_postmortem_for_read(request, reference)
     response = HttpResponse(
         postmortem_as_markdown(postmortem), content_type="text/markdown; charset=utf-8"
     )
@@ -375,7 +387,7 @@ def postmortem_review(request, reference):
 
     A refused action re-renders the page with the form as typed and the reason it was refused.
     """
-    postmortem = postmortem_for_reference(reference)
+    postmortem = _get_postmortem_for_read(request, reference)
     action = request.POST.get("action") if request.method == "POST" else None
     if action is not None and action not in REVIEW_ACTIONS:
         return HttpResponse(status=400)
@@ -416,7 +428,7 @@ def postmortem_review(request, reference):
 
 @require_POST
 def comment_resolve(request, reference, pk):
-    postmortem = postmortem_for_reference(reference)
+    postmortem = _get_postmortem_for_read(request, reference)
     comment = get_object_or_404(Comment, pk=pk, postmortem=postmortem)
     resolved = request.POST.get("resolved") == "1"
     try:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.markdown import render_markdown
+from core.search import safe_snippet
 
 register = template.Library()
 
@@ -33,3 +34,9 @@ def duration(value: timedelta | None) -> str:
     if minutes:
         return _("%(minutes)s min") % {"minutes": minutes}
     return ngettext("%(seconds)s s", "%(seconds)s s", seconds) % {"seconds": seconds}
+
+
+@register.filter
+def search_snippet(headline: str):
+    """A search result's highlighted snippet, escaped except for the highlight marks."""
+    return safe_snippet(headline)

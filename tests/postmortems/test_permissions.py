@@ -32,11 +32,27 @@ def test_anonymous_users_are_sent_to_sign_in(client, postmortem):
     assert postmortem.summary != "x"
 
 
-def test_everyone_signed_in_may_read(make_client, postmortem, outsider):
+def test_everyone_signed_in_may_read_once_it_leaves_draft(make_client, postmortem, outsider):
     client = make_client(outsider)
+    postmortem.status = "in_review"
+    postmortem.save()
     for name in ("detail", "history", "export", "list"):
         assert client.get(_urls(postmortem)[name]).status_code == 200, name
     assert b">Edit<" not in client.get(_urls(postmortem)["detail"]).content
+
+
+@pytest.mark.parametrize("who", ["outsider", "manager"])
+def test_a_draft_is_read_only_by_its_writers_reviewers_and_staff(
+    who, make_client, postmortem, request
+):
+    client = make_client(request.getfixturevalue(who))
+    for name in ("detail", "history", "export"):
+        response = client.get(_urls(postmortem)[name])
+        assert response.status_code == 403, name
+    assert "still a draft" in client.get(_urls(postmortem)["detail"]).content.decode()
+    assert postmortem.incident.title not in client.get(_urls(postmortem)["list"]).content.decode()
+    for reader in (UserFactory(roles=[Role.REVIEWER]), UserFactory(is_staff=True)):
+        assert make_client(reader).get(_urls(postmortem)["detail"]).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["author", "co-author", "reviewer", "staff"])

@@ -38,7 +38,7 @@ def test_the_document_shows_durations_and_the_timeline_with_its_alleys_and_paths
 
 def test_the_postmortem_list_shows_postmortems_and_an_empty_state(author_client):
     assert "No postmortems yet." in author_client.get(reverse("postmortems:list")).content.decode()
-    postmortem = PostmortemFactory(incident__title="Disk full on db-3")
+    postmortem = PostmortemFactory(incident__title="Disk full on db-3", status="in_review")
     content = author_client.get(reverse("postmortems:list")).content.decode()
     assert "Disk full on db-3" in content
     assert postmortem.get_absolute_url() in content

@@ -1,0 +1,43 @@
+import pytest
+
+from incidents.selectors import similar_incidents
+from tests.factories import IncidentFactory, PostmortemFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_similar_incidents_share_services_or_text_and_say_why(author_client):
+    payments = ServiceFactory(name="Payments")
+    incident = IncidentFactory(title="Payments timeout after config deploy", services=[payments])
+    same_service = IncidentFactory(title="Card declines spike", services=[payments])
+    same_words = IncidentFactory(title="Config deploy broke search")
+    IncidentFactory(title="Office wifi flaky")
+
+    similar = similar_incidents(incident)
+    by_title = {other.title: other.match_reasons for other in similar}
+    assert set(by_title) == {"Card declines spike", "Config deploy broke search"}
+    assert by_title["Card declines spike"] == ["same services: Payments"]
+    assert "shares words: config, deploy" in by_title["Config deploy broke search"]
+    assert incident not in similar and same_service in similar and same_words in similar
+
+
+def test_at_most_five_best_first(author_client):
+    shared = ServiceFactory(name="API")
+    other = ServiceFactory(name="Auth")
+    incident = IncidentFactory(title="API errors", services=[shared, other])
+    best = IncidentFactory(title="Login broke", services=[shared, other])
+    IncidentFactory.create_batch(6, title="Unrelated thing", services=[shared])
+    similar = similar_incidents(incident)
+    assert len(similar) == 5
+    assert similar[0] == best
+
+
+def test_shown_on_incident_and_postmortem_pages(author_client):
+    db = ServiceFactory(name="Database")
+    incident = IncidentFactory(title="Replica lag", services=[db])
+    IncidentFactory(title="Primary failover", services=[db])
+    postmortem = PostmortemFactory(incident=incident, status="published")
+    for url in (incident.get_absolute_url(), postmortem.get_absolute_url()):
+        content = author_client.get(url).content.decode()
+        assert "Similar incidents" in content and "Primary failover" in content
+        assert "same services: Database" in content
