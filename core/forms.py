@@ -103,7 +103,9 @@ class SearchForm(FilterForm):
     service = forms.ModelChoiceField(
         label=_("Service"), queryset=None, required=False, to_field_name="slug"
     )
-    tag = forms.ModelChoiceField(label=_("Tag"), queryset=None, required=False, to_field_name="slug")
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), queryset=None, required=False, to_field_name="slug"
+    )
     started_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -128,7 +130,11 @@ class SearchForm(FilterForm):
         types = [filters.pop("type")] if filters.get("type") else [t for t, _label in SEARCH_TYPES]
         if state := filters.pop("state", ""):
             kind, value = state.split(":", 1)
-            key = {"incident": "status", "postmortem": "postmortem_status", "action": "action_status"}
+            key = {
+                "incident": "status",
+                "postmortem": "postmortem_status",
+                "action": "action_status",
+            }
             filters[key[kind]] = [value]
             allowed = {
                 "incident": {"incidents", "timeline"},
