@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +31,7 @@ from actions.services import (
     action_item_set_status,
     action_item_update,
 )
+from core.lists import filtered_list_context
 from incidents.models import Incident
 from postmortems.models import Postmortem
 
@@ -121,17 +120,15 @@ def my_items(request):
 
 @require_GET
 def item_list_view(request):
-    filter_form = ActionItemFilterForm(request.GET or None)
-    filters = filter_form.filters() if request.GET else {}
-    items = action_item_list(filters=filters, today=local_today())
-    page = Paginator(items, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = filtered_list_context(
+        request, ActionItemFilterForm, action_item_list, today=local_today()
+    )
+    filters = context["filters"]
     return render(
         request,
         "actions/actionitem_list.html",
         {
-            "filter_form": filter_form,
-            "page": page,
-            "is_filtered": bool(filters),
+            **context,
             "has_advanced_filters": any(
                 name in filters
                 for name in (

@@ -1,13 +1,12 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.lists import filtered_list_context
 from incidents.forms import IncidentFilterForm, IncidentForm, TimelineEntryForm
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import incident_list, incident_timeline, similar_incidents
@@ -43,14 +42,8 @@ def _get_entry_for_edit(request, reference: str, pk: int) -> TimelineEntry:
 
 
 def incident_list_view(request):
-    filter_form = IncidentFilterForm(request.GET or None)
-    incidents = incident_list(filters=filter_form.filters() if request.GET else {})
-    page = Paginator(incidents, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "incidents/incident_list.html",
-        {"filter_form": filter_form, "page": page, "is_filtered": bool(request.GET)},
-    )
+    context = filtered_list_context(request, IncidentFilterForm, incident_list)
+    return render(request, "incidents/incident_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,6 +14,7 @@ from actions.selectors import (
     needs_no_actions_confirmation,
     postmortem_action_items,
 )
+from core.lists import filtered_list_context
 from core.markdown import render_markdown
 from core.models import Role
 from incidents.models import Incident
@@ -76,16 +77,10 @@ def _may_start_postmortem(user, incident: Incident) -> bool:
 
 
 def postmortem_list_view(request):
-    filter_form = PostmortemFilterForm(request.GET or None)
-    postmortems = postmortem_list(
-        user=request.user, filters=filter_form.filters() if request.GET else {}
+    context = filtered_list_context(
+        request, PostmortemFilterForm, postmortem_list, user=request.user
     )
-    page = Paginator(postmortems, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "postmortems/postmortem_list.html",
-        {"filter_form": filter_form, "page": page, "is_filtered": bool(request.GET)},
-    )
+    return render(request, "postmortems/postmortem_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -444,14 +439,8 @@ def review_queue_view(request):
 
 
 def library_view(request):
-    filter_form = LibraryFilterForm(request.GET or None)
-    postmortems = library(filters=filter_form.filters() if request.GET else {})
-    page = Paginator(postmortems, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "postmortems/library.html",
-        {"filter_form": filter_form, "page": page, "is_filtered": bool(request.GET)},
-    )
+    context = filtered_list_context(request, LibraryFilterForm, library)
+    return render(request, "postmortems/library.html", context)
 
 
 @login_not_required
