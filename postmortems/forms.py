@@ -148,6 +148,13 @@ class CommentForm(forms.ModelForm):
         fields = ["section", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [
+            ("", _("The whole postmortem")),
+            *(choice for choice in self.fields["section"].choices if choice[0]),
+        ]
+
 
 class LibraryFilterForm(FilterForm):
     q = forms.CharField(label=_("Title"), required=False)
