@@ -12,7 +12,15 @@ from django.utils import timezone
 from actions.models import ActionKind, ActionStatus, Priority
 from actions.services import action_item_create, action_item_set_status, action_item_update
 from core.models import Role, User
-from incidents.models import Incident, Service, Severity, Status, TimelineEntry, TimelineKind
+from incidents.models import (
+    Incident,
+    Service,
+    Severity,
+    Status,
+    Tag,
+    TimelineEntry,
+    TimelineKind,
+)
 from postmortems import review
 from postmortems.models import Postmortem, PostmortemTemplate
 from postmortems.services import postmortem_create, postmortem_save_sections
@@ -35,6 +43,7 @@ DEMO_INCIDENTS = [
         "severity": Severity.SEV1,
         "status": Status.RESOLVED,
         "services": ["Checkout", "Payments"],
+        "tags": ["deploy", "config"],
         "ago": timedelta(days=12),
         "detect": 6 * M,
         "mitigate": 48 * M,
@@ -68,6 +77,7 @@ DEMO_INCIDENTS = [
         "severity": Severity.SEV3,
         "status": Status.RESOLVED,
         "services": ["Search"],
+        "tags": ["queue"],
         "ago": timedelta(days=30),
         "detect": 30 * H,
         "mitigate": 36 * H,
@@ -98,6 +108,7 @@ DEMO_INCIDENTS = [
         "severity": Severity.SEV2,
         "status": Status.MITIGATED,
         "services": ["Accounts", "Primary database"],
+        "tags": ["failover", "database"],
         "ago": timedelta(days=2),
         "detect": 3 * M,
         "mitigate": 25 * M,
@@ -124,6 +135,7 @@ DEMO_INCIDENTS = [
         "severity": Severity.SEV2,
         "status": Status.INVESTIGATING,
         "services": ["API gateway"],
+        "tags": ["network"],
         "ago": timedelta(hours=3),
         "detect": 4 * M,
         "mitigate": None,
@@ -136,6 +148,26 @@ DEMO_INCIDENTS = [
     },
 ]
 
+
+DEMO_INCIDENTS.append(
+    {
+        "title": "Payments declined after provider config change",
+        "severity": Severity.SEV3,
+        "status": Status.RESOLVED,
+        "services": ["Payments"],
+        "tags": ["config"],
+        "ago": timedelta(days=60),
+        "detect": 20 * M,
+        "mitigate": 40 * M,
+        "resolve": H,
+        "impact": "Some card payments were declined for 40 minutes.",
+        "timeline": [
+            (20 * M, TimelineKind.DETECTION, "Support noticed a rise in declined payments."),
+            (40 * M, TimelineKind.MITIGATION, "Reverted the provider config change."),
+            (H, TimelineKind.RESOLUTION, "Decline rate back to normal."),
+        ],
+    }
+)
 
 DEMO_POSTMORTEM = {
     "incident": "Checkout failures after payments config deploy",
@@ -284,6 +316,7 @@ class Command(BaseCommand):
                 created_by=users["alex"],
             )
             incident.services.set([services[name] for name in spec["services"]])
+            incident.tags.set(Tag.from_names(spec["tags"]))
             for offset, kind, body in spec["timeline"]:
                 TimelineEntry.objects.create(
                     incident=incident,
