@@ -8,5 +8,6 @@ urlpatterns = [
     path("status/", include("postmortems.public_urls")),
     path("search/", include("core.search_urls")),
     path("actions/", include("actions.urls")),
+    path("insights/", include("incidents.insights_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -112,3 +112,12 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
     resolution_note = factory.LazyAttribute(
         lambda item: "Not worth the cost." if item.status == "wont_do" else ""
     )
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Tag"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"tag{n}")
+    slug = factory.LazyAttribute(lambda tag: tag.name)

@@ -1,0 +1,577 @@
+"""Insights: what past incidents say, for a period, a service and a tag.
+
+Every figure is aggregated by the database (counts, medians and 90th percentiles, months in the
+viewer's time zone); Python only fills in months without data and lays out the charts. The
+page runs four queries for its figures however many incidents there are.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Q,
+    QuerySet,
+    When,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from actions.models import ActionItem, ActionStatus
+from core.forms import FilterForm
+from incidents.charts import (
+    Series,
+    grouped_bars,
+    horizontal_stacked_bars,
+    line_chart,
+    stacked_bars,
+)
+from incidents.models import Incident, Service, Severity, Tag
+from postmortems.models import Postmortem, PostmortemStatus
+
+DEFAULT_MONTHS = 12
+MAX_MONTHS = 120
+TOP_SERVICES = 10
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``: the
+    value below which ``fraction`` of the rows fall, interpolated. NULLs are ignored. Works on
+    numbers and on intervals (durations)."""
+
+    function = "percentile_cont"
+    name = "Percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, **extra):
+        if not 0 <= fraction <= 1:
+            raise ValueError("A percentile's fraction is between 0 and 1.")
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+# The filters -----------------------------------------------------------------------------------
+
+
+def _months_back(day: date, months: int) -> date:
+    """The first day of the month ``months`` before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, ``start`` to ``end`` inclusive."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def from_filters(cls, filters: dict, today: date) -> "Period":
+        """The chosen dates; by default the last twelve months up to today (or up to the
+        chosen end)."""
+        end = filters.get("date_to") or today
+        start = filters.get("date_from") or _months_back(end, DEFAULT_MONTHS - 1)
+        return cls(start, max(start, end))
+
+    @property
+    def months(self) -> list[date]:
+        first = self.start.replace(day=1)
+        count = (self.end.year - first.year) * 12 + self.end.month - first.month + 1
+        return [_months_back(first, -n) for n in range(count)]
+
+    @property
+    def starts_at(self) -> datetime:
+        return _start_of_local_day(self.start)
+
+    @property
+    def ends_before(self) -> datetime:
+        return _start_of_local_day(self.end + timedelta(days=1))
+
+
+def _start_of_local_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class InsightsFilterForm(FilterForm):
+    """The insights' filters, read from the query string. Bad values are ignored, not fatal."""
+
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    service = forms.ModelChoiceField(
+        label=gettext_lazy("Service"),
+        queryset=Service.objects.all(),
+        required=False,
+        to_field_name="slug",
+    )
+    tag = forms.ModelChoiceField(
+        label=gettext_lazy("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end of the period cannot be before its start."))
+        elif start:
+            period = Period.from_filters(cleaned, timezone.localdate())
+            if len(period.months) > MAX_MONTHS:
+                self.add_error(
+                    "date_from",
+                    _("Choose a period of at most %(years)s years.") % {"years": MAX_MONTHS // 12},
+                )
+        return cleaned
+
+
+# The reads -------------------------------------------------------------------------------------
+
+
+def _incident_scope_q(filters: dict, via: str = "") -> Q:
+    """The service and tag filters, about the incident reached through ``via``."""
+    q = Q()
+    if service := filters.get("service"):
+        q &= Q(**{f"{via}services": service})
+    if tag := filters.get("tag"):
+        q &= Q(**{f"{via}tags": tag})
+    return q
+
+
+def incidents_in_scope(filters: dict, period: Period) -> QuerySet[Incident]:
+    """Incidents that started in the period and match the service and tag filters."""
+    return Incident.objects.filter(
+        _incident_scope_q(filters),
+        started_at__gte=period.starts_at,
+        started_at__lt=period.ends_before,
+    )
+
+
+def _month(field: str) -> TruncMonth:
+    return TruncMonth(field, output_field=DateField(), tzinfo=timezone.get_current_timezone())
+
+
+DURATIONS = {
+    # figure name: (the moment measured from the start, its title)
+    "time_to_detect": ("detected_at", gettext_lazy("Time to detect")),
+    "time_to_mitigate": ("mitigated_at", gettext_lazy("Time to mitigate")),
+    "time_to_resolve": ("resolved_at", gettext_lazy("Time to resolve")),
+}
+
+
+def incident_months(filters: dict, period: Period) -> list[dict]:
+    """Per month and severity: how many incidents started, and the median and 90th percentile
+    of each duration (from the start, as ``Incident.time_to_detect`` and friends). One query."""
+    aggregates = {}
+    for name, (moment, _title) in DURATIONS.items():
+        since_start = F(moment) - F("started_at")
+        aggregates[f"{name}_count"] = Count(moment)
+        aggregates[f"{name}_p50"] = Percentile(since_start, 0.5)
+        aggregates[f"{name}_p90"] = Percentile(since_start, 0.9)
+    return list(
+        incidents_in_scope(filters, period)
+        .annotate(month=_month("started_at"))
+        .values("month", "severity")
+        .annotate(count=Count("pk"), **aggregates)
+        .order_by("month", "severity")
+    )
+
+
+def postmortem_cycle_months(filters: dict, period: Period) -> list[dict]:
+    """Per month of publication: postmortems published in the period for incidents matching
+    the filters, and the median and 90th percentile time from the incident's resolution to
+    publication. One query."""
+    cycle = F("published_at") - F("incident__resolved_at")
+    return list(
+        Postmortem.objects.filter(
+            _incident_scope_q(filters, via="incident__"),
+            status=PostmortemStatus.PUBLISHED,
+            published_at__gte=period.starts_at,
+            published_at__lt=period.ends_before,
+            incident__resolved_at__isnull=False,
+        )
+        .annotate(month=_month("published_at"))
+        .values("month")
+        .annotate(count=Count("pk"), p50=Percentile(cycle, 0.5), p90=Percentile(cycle, 0.9))
+        .order_by("month")
+    )
+
+
+_ACTION_MONTHS_SQL = """
+WITH items AS MATERIALIZED ({items}),
+spans AS (
+    SELECT GREATEST((created_at AT TIME ZONE %(zone)s)::date, due_date + 1) AS overdue_from,
+           (closed_at AT TIME ZONE %(zone)s)::date AS overdue_until
+    FROM items
+    WHERE due_date IS NOT NULL
+),
+events AS (
+    SELECT overdue_from AS day, 1 AS delta FROM spans
+    WHERE overdue_until IS NULL OR overdue_until > overdue_from
+    UNION ALL
+    SELECT overdue_until, -1 FROM spans WHERE overdue_until > overdue_from
+)
+SELECT 'opened', date_trunc('month', created_at AT TIME ZONE %(zone)s)::date, count(*)
+FROM items WHERE created_at >= %(starts)s AND created_at < %(ends)s GROUP BY 2
+UNION ALL
+SELECT 'completed', date_trunc('month', completed_at AT TIME ZONE %(zone)s)::date, count(*)
+FROM items WHERE completed_at >= %(starts)s AND completed_at < %(ends)s GROUP BY 2
+UNION ALL
+SELECT 'overdue', GREATEST(date_trunc('month', day::timestamp)::date, %(first)s), sum(delta)
+FROM events WHERE day <= %(last_day)s GROUP BY 2
+"""
+
+
+def action_item_months(filters: dict, period: Period, today: date) -> list[dict]:
+    """Per month of the period, for action items of incidents matching the service and tag
+    filters: how many were opened and how many completed in the month (within the period),
+    and how many were overdue at the end of the month's last day (today for the current
+    month) — created by then, due before that day and not closed by then, as the dashboard
+    counts today. Done items close when completed; won't-do items at their last update.
+
+    One query, linear in the items: each item becomes overdue on one day and stops on
+    another (if ever), so the database counts those two events per month, and the overdue
+    count at each month's end is the running sum of the events so far.
+    """
+    items = (
+        ActionItem.objects.filter(_incident_scope_q(filters, via="postmortem__incident__"))
+        .annotate(
+            closed_at=Case(
+                When(status=ActionStatus.DONE, then=F("completed_at")),
+                When(status=ActionStatus.WONT_DO, then=F("updated_at")),
+                output_field=DateTimeField(),
+            )
+        )
+        .values("created_at", "completed_at", "due_date", "closed_at")
+        .order_by()
+    )
+    items_sql, items_params = items.query.sql_with_params()
+    # The items' SQL has positional placeholders; this query's own are named.
+    items_sql = items_sql % tuple(f"%(item{n})s" for n in range(len(items_params)))
+    months = period.months
+    params = {
+        **{f"item{n}": value for n, value in enumerate(items_params)},
+        "zone": timezone.get_current_timezone_name(),
+        "starts": period.starts_at,
+        "ends": period.ends_before,
+        "first": months[0],
+        "last_day": min(period.end, today),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTION_MONTHS_SQL.format(items=items_sql), params)
+        counts = {(measure, month): count for measure, month, count in cursor.fetchall()}
+    rows, overdue = [], 0
+    for month in months:
+        overdue += counts.get(("overdue", month), 0)
+        rows.append(
+            {
+                "month": month,
+                "opened": counts.get(("opened", month), 0),
+                "completed": counts.get(("completed", month), 0),
+                "overdue": overdue,
+            }
+        )
+    return rows
+
+
+def top_services(filters: dict, period: Period) -> list[dict]:
+    """The services with the most incidents matching the filters, with their severities; an
+    incident that touched several services counts under each. One query."""
+    links = Incident.services.through.objects.filter(
+        incident__in=incidents_in_scope(filters, period).values("pk")
+    )
+    by_severity = {
+        severity.value.lower(): Count("pk", filter=Q(incident__severity=severity))
+        for severity in Severity
+    }
+    return list(
+        links.values("service__slug", "service__name")
+        .annotate(count=Count("pk"), **by_severity)
+        .order_by("-count", "service__name")[:TOP_SERVICES]
+    )
+
+
+# The figures -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    label: str
+    kind: str = "count"  # "month", "severity", "text", "count" or "duration"
+
+    @property
+    def csv_label(self) -> str:
+        if self.kind == "duration":
+            return _("%(label)s (minutes)") % {"label": self.label}
+        return str(self.label)
+
+
+@dataclass
+class Figure:
+    """A chart, the table of the same numbers beneath it, and that table as CSV."""
+
+    name: str
+    title: str
+    description: str
+    columns: list[Column]
+    rows: list[list]
+    chart: object
+    legend: list[tuple[str, str]]
+
+    @property
+    def table(self) -> list[list[tuple[str, object]]]:
+        kinds = [column.kind for column in self.columns]
+        return [list(zip(kinds, row, strict=True)) for row in self.rows]
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return value.total_seconds() if value is not None else None
+
+
+def _categories(months: list[date]) -> tuple[list[tuple[str, str]], list[str]]:
+    """Axis labels (short month, and the year under January and the first month) and the
+    full month names for tooltips."""
+    labels = [
+        (date_format(month, "M"), date_format(month, "Y") if i == 0 or month.month == 1 else "")
+        for i, month in enumerate(months)
+    ]
+    return labels, [date_format(month, "F Y") for month in months]
+
+
+SEVERITY_LEGEND = [(f"chart-{s.value.lower()}", s.value) for s in Severity]
+
+
+def _incidents_figure(months, by_month) -> Figure:
+    categories, titles = _categories(months)
+    counts = {
+        severity: [by_month.get((month, severity), {}).get("count", 0) for month in months]
+        for severity in Severity.values
+    }
+    rows = [
+        [month, *(counts[s][i] for s in Severity.values), sum(counts[s][i] for s in counts)]
+        for i, month in enumerate(months)
+    ]
+    return Figure(
+        name="incidents",
+        title=_("Incidents per month, by severity"),
+        description=_(
+            "Stacked bars: how many incidents started each month, one segment per severity."
+        ),
+        columns=[
+            Column(_("Month"), "month"),
+            *(Column(s, "count") for s in Severity.values),
+            Column(_("Total"), "count"),
+        ],
+        rows=rows,
+        chart=stacked_bars(
+            categories,
+            titles,
+            [Series(s.lower(), s, counts[s]) for s in Severity.values],
+            width=960,
+            height=300,
+        ),
+        legend=SEVERITY_LEGEND,
+    )
+
+
+def _duration_figure(name, title, months, by_month) -> Figure:
+    categories, titles = _categories(months)
+    series, rows = [], []
+    for severity in Severity.values:
+        cells = [by_month.get((month, severity), {}) for month in months]
+        series.append(
+            Series(
+                severity.lower(),
+                _("%(severity)s median") % {"severity": severity},
+                [_seconds(c.get(f"{name}_p50")) for c in cells],
+            )
+        )
+        series.append(
+            Series(
+                severity.lower(),
+                _("%(severity)s 90th percentile") % {"severity": severity},
+                [_seconds(c.get(f"{name}_p90")) for c in cells],
+                dashed=True,
+            )
+        )
+    for month in months:
+        for severity in Severity.values:
+            cell = by_month.get((month, severity))
+            if cell and cell[f"{name}_count"]:
+                rows.append(
+                    [
+                        month,
+                        severity,
+                        cell[f"{name}_count"],
+                        cell[f"{name}_p50"],
+                        cell[f"{name}_p90"],
+                    ]
+                )
+    return Figure(
+        name=name,
+        title=_("%(duration)s, by severity") % {"duration": title},
+        description=_(
+            "Lines per severity over the months the incidents started: solid for the median, "
+            "dashed for the 90th percentile. Measured from the start of each incident."
+        ),
+        columns=[
+            Column(_("Month"), "month"),
+            Column(_("Severity"), "severity"),
+            Column(_("Incidents measured"), "count"),
+            Column(_("Median"), "duration"),
+            Column(_("90th percentile"), "duration"),
+        ],
+        rows=rows,
+        chart=line_chart(categories, titles, series, kind="duration"),
+        legend=[
+            *SEVERITY_LEGEND,
+            ("chart-line-solid", _("median")),
+            ("chart-line-dashed", _("90th percentile")),
+        ],
+    )
+
+
+def _postmortem_figure(months, rows_by_month) -> Figure:
+    categories, titles = _categories(months)
+    cells = [rows_by_month.get(month, {}) for month in months]
+    return Figure(
+        name="postmortem_cycle",
+        title=_("Postmortem cycle time"),
+        description=_(
+            "From the incident's resolution to the postmortem's publication, by month of "
+            "publication: the median (solid) and the 90th percentile (dashed)."
+        ),
+        columns=[
+            Column(_("Month published"), "month"),
+            Column(_("Postmortems published"), "count"),
+            Column(_("Median"), "duration"),
+            Column(_("90th percentile"), "duration"),
+        ],
+        rows=[
+            [row["month"], row["count"], row["p50"], row["p90"]] for row in rows_by_month.values()
+        ],
+        chart=line_chart(
+            categories,
+            titles,
+            [
+                Series("median", _("Median"), [_seconds(c.get("p50")) for c in cells]),
+                Series(
+                    "p90",
+                    _("90th percentile"),
+                    [_seconds(c.get("p90")) for c in cells],
+                    dashed=True,
+                ),
+            ],
+            kind="duration",
+        ),
+        legend=[("chart-median", _("Median")), ("chart-p90", _("90th percentile"))],
+    )
+
+
+def _action_figures(months, action_rows) -> tuple[Figure, Figure]:
+    categories, titles = _categories(months)
+    opened = [row["opened"] for row in action_rows]
+    completed = [row["completed"] for row in action_rows]
+    overdue = [row["overdue"] for row in action_rows]
+    return (
+        Figure(
+            name="action_items",
+            title=_("Action items opened and completed"),
+            description=_(
+                "Bars per month: action items added, and action items done, for the incidents "
+                "of the chosen service and tag."
+            ),
+            columns=[
+                Column(_("Month"), "month"),
+                Column(_("Opened"), "count"),
+                Column(_("Completed"), "count"),
+            ],
+            rows=[[row["month"], row["opened"], row["completed"]] for row in action_rows],
+            chart=grouped_bars(
+                categories,
+                titles,
+                [
+                    Series("opened", _("Opened"), opened),
+                    Series("completed", _("Completed"), completed),
+                ],
+            ),
+            legend=[("chart-opened", _("Opened")), ("chart-completed", _("Completed"))],
+        ),
+        Figure(
+            name="overdue",
+            title=_("Overdue action items over time"),
+            description=_(
+                "How many action items were overdue at the end of each month (today, for this "
+                "month): still to do then, and past their due date."
+            ),
+            columns=[Column(_("Month"), "month"), Column(_("Overdue at month end"), "count")],
+            rows=[[row["month"], row["overdue"]] for row in action_rows],
+            chart=line_chart(categories, titles, [Series("overdue", _("Overdue"), overdue)]),
+            legend=[("chart-overdue", _("Overdue"))],
+        ),
+    )
+
+
+def _services_figure(service_rows) -> Figure:
+    keys = [s.value.lower() for s in Severity]
+    return Figure(
+        name="services",
+        title=_("Services with the most incidents"),
+        description=_(
+            "Bars per service, longest first, one segment per severity. An incident that "
+            "touched several services counts under each."
+        ),
+        columns=[
+            Column(_("Service"), "text"),
+            *(Column(s, "count") for s in Severity.values),
+            Column(_("Total"), "count"),
+        ],
+        rows=[
+            [row["service__name"], *(row[key] for key in keys), row["count"]]
+            for row in service_rows
+        ],
+        chart=horizontal_stacked_bars(
+            [row["service__name"] for row in service_rows],
+            [
+                Series(key, severity, [row[key] for row in service_rows])
+                for key, severity in zip(keys, Severity.values, strict=True)
+            ],
+        ),
+        legend=SEVERITY_LEGEND,
+    )
+
+
+def insights(*, filters: dict, period: Period, today: date) -> dict:
+    """Every figure of the insights page, for incidents matching ``filters`` in ``period``.
+    Four queries."""
+    months = period.months
+    incident_rows = incident_months(filters, period)
+    by_month = {(row["month"], row["severity"]): row for row in incident_rows}
+    postmortem_rows = {row["month"]: row for row in postmortem_cycle_months(filters, period)}
+    action_rows = action_item_months(filters, period, today)
+    figures = [
+        _incidents_figure(months, by_month),
+        *(
+            _duration_figure(name, title, months, by_month)
+            for name, (_moment, title) in DURATIONS.items()
+        ),
+        _postmortem_figure(months, postmortem_rows),
+        *_action_figures(months, action_rows),
+        _services_figure(top_services(filters, period)),
+    ]
+    return {
+        "period": period,
+        "incident_count": sum(row["count"] for row in incident_rows),
+        "figures": {figure.name: figure for figure in figures},
+    }
