@@ -197,8 +197,11 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["owner", "status", "due_date"], name="action_item_owner_idx"),
             # The dashboard's overdue / due-soon ranges and the reminder run's scan.
             models.Index(fields=["status", "due_date"], name="action_item_status_due_idx"),
-            # Full-text search.
+            # Full-text search, and typo-tolerant title search (trigram word similarity).
             GinIndex(fields=["search_vector"], name="action_item_search_idx"),
+            GinIndex(
+                fields=["title"], opclasses=["gin_trgm_ops"], name="action_item_title_trgm_idx"
+            ),
         ]
 
     def __str__(self):

@@ -59,7 +59,10 @@ HEADLINE_OPTIONS = {
     "max_fragments": 2,
     "fragment_delimiter": " … ",
 }
-TITLE_SIMILARITY = 0.35  # word similarity above which a title matches despite a typo
+# Word similarity above which a title matches despite a typo ("timout" finds "timeout" at
+# 0.5). PostgreSQL applies it to the indexable %> operator; config/settings sets it on every
+# connection from this value.
+TITLE_SIMILARITY = 0.4
 
 
 def safe_snippet(headline: str) -> str:
@@ -81,8 +84,7 @@ def ranked(queryset, *, text: str, title_field: str | None):
     rank = SearchRank(F("search_vector"), query)
     match = Q(search_vector=query)
     if title_field:
-        similarity = TrigramWordSimilarity(text, title_field)
-        queryset = queryset.annotate(similarity=similarity)
-        match |= Q(similarity__gt=TITLE_SIMILARITY)
+        queryset = queryset.annotate(similarity=TrigramWordSimilarity(text, title_field))
+        match |= Q(**{f"{title_field}__trigram_word_similar": text})
         rank = rank + F("similarity") / 2
     return queryset.annotate(rank=rank).filter(match).order_by("-rank", "-pk")

@@ -74,7 +74,7 @@ def incident_timeline(incident: Incident) -> tuple[list[TimelineEntry], bool]:
 # Words too common to explain a match on their own.
 _COMMON_WORDS = {"the", "a", "an", "in", "on", "of", "for", "to", "and", "after", "during", "with"}
 SIMILAR_LIMIT = 5
-SIMILAR_TITLE = 0.3  # trigram similarity of whole titles that counts as "a similar title"
+SIMILAR_TITLE = 0.3  # PostgreSQL's default pg_trgm.similarity_threshold, used by the % operator
 
 
 def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[Incident]:
@@ -85,14 +85,20 @@ def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[In
     text_query = (
         SearchQuery(" | ".join(words), search_type="raw", config=SEARCH_CONFIG) if words else None
     )
-    candidates = Incident.objects.exclude(pk=incident.pk).annotate(
-        shared_services=Count("services", filter=Q(services__in=service_ids), distinct=True),
-        title_similarity=TrigramSimilarity("title", incident.title),
-        text_rank=SearchRank(F("search_vector"), text_query) if text_query else Value(0.0),
+    # Indexable conditions first (service join, trigram and text indexes); scores after.
+    related = Q(
+        pk__in=Incident.services.through.objects.filter(service__in=service_ids).values("incident")
     )
+    related |= Q(title__trigram_similar=incident.title)
+    if text_query:
+        related |= Q(search_vector=text_query)
     matches = (
-        candidates.filter(
-            Q(shared_services__gt=0) | Q(title_similarity__gt=SIMILAR_TITLE) | Q(text_rank__gt=0)
+        Incident.objects.exclude(pk=incident.pk)
+        .filter(related)
+        .annotate(
+            shared_services=Count("services", filter=Q(services__in=service_ids), distinct=True),
+            title_similarity=TrigramSimilarity("title", incident.title),
+            text_rank=SearchRank(F("search_vector"), text_query) if text_query else Value(0.0),
         )
         .annotate(
             score=F("shared_services")

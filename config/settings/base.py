@@ -71,6 +71,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The typo tolerance of title search (core.search.TITLE_SIMILARITY), set per connection so the
+# trigram index can serve it.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    "-c pg_trgm.word_similarity_threshold=0.4"
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
