@@ -147,3 +147,11 @@ def test_search_query_count_does_not_grow_with_the_data(
     # count for each of the four types, plus service and tag choices for the filters.
     with django_assert_max_num_queries(13):
         author_client.get(URL, {"q": "network"})
+
+
+def test_a_rougher_typo_still_finds_the_title(author_client):
+    # "timout" is only 0.5 word-similar to "timeout": below pg_trgm's default threshold (0.6),
+    # above ours (0.4), which every connection sets.
+    IncidentFactory(title="Gateway timeout storm", customer_impact="")
+    titles = [i.title for i in _results(author_client, q="timout")["incidents"][0]]
+    assert titles == ["Gateway timeout storm"]
