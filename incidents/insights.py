@@ -5,6 +5,7 @@ viewer's time zone); Python only fills in months without data and lays out the c
 page runs four queries for its figures however many incidents there are.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -208,6 +209,7 @@ def postmortem_cycle_months(filters: dict, period: Period) -> list[dict]:
     )
 
 
+_NAMED_PARAM = re.compile(r"%\((\w+)\)s")
 _ACTION_MONTHS_SQL = """
 WITH items AS MATERIALIZED ({items}),
 spans AS (
@@ -257,19 +259,20 @@ def action_item_months(filters: dict, period: Period, today: date) -> list[dict]
         .order_by()
     )
     items_sql, items_params = items.query.sql_with_params()
-    # The items' SQL has positional placeholders; this query's own are named.
-    items_sql = items_sql % tuple(f"%(item{n})s" for n in range(len(items_params)))
     months = period.months
-    params = {
-        **{f"item{n}": value for n, value in enumerate(items_params)},
+    named = {
         "zone": timezone.get_current_timezone_name(),
         "starts": period.starts_at,
         "ends": period.ends_before,
         "first": months[0],
         "last_day": min(period.end, today),
     }
+    # The items' SQL comes first in the query and keeps its own positional placeholders
+    # untouched; the outer query's named ones become positional, in the order they appear.
+    outer = _NAMED_PARAM.sub("%s", _ACTION_MONTHS_SQL)
+    params = [*items_params, *(named[name] for name in _NAMED_PARAM.findall(_ACTION_MONTHS_SQL))]
     with connection.cursor() as cursor:
-        cursor.execute(_ACTION_MONTHS_SQL.format(items=items_sql), params)
+        cursor.execute(outer.format(items=items_sql), params)
         counts = {(measure, month): count for measure, month, count in cursor.fetchall()}
     rows, overdue = [], 0
     for month in months:
