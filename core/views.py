@@ -40,6 +40,9 @@ def healthz(request):
 
 
 SEARCH_GROUP_SIZE = 5
+# Counting every match of a very common word costs as much as ranking them; past this many a
+# group just says "1000+".
+SEARCH_COUNT_CAP = 1000
 
 
 def search(request):
@@ -63,7 +66,8 @@ def search(request):
         else:
             for kind in types:
                 results = searches[kind]()
-                groups.append((kind, list(results[:SEARCH_GROUP_SIZE]), results.count()))
+                count = results.order_by()[: SEARCH_COUNT_CAP + 1].count()
+                groups.append((kind, list(results[:SEARCH_GROUP_SIZE]), count))
     return render(
         request,
         "search/results.html",
@@ -75,5 +79,6 @@ def search(request):
             "total": sum(count for _kind, _results, count in groups),
             "type_labels": dict(SEARCH_TYPES),
             "searched": bool(search_words(text)),
+            "count_cap": SEARCH_COUNT_CAP,
         },
     )

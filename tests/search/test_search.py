@@ -155,3 +155,14 @@ def test_a_rougher_typo_still_finds_the_title(author_client):
     IncidentFactory(title="Gateway timeout storm", customer_impact="")
     titles = [i.title for i in _results(author_client, q="timout")["incidents"][0]]
     assert titles == ["Gateway timeout storm"]
+
+
+def test_group_counts_stop_at_the_cap(author_client, monkeypatch):
+    monkeypatch.setattr("core.views.SEARCH_COUNT_CAP", 2)
+    for n in range(4):
+        IncidentFactory(title=f"Flaky deploy {n}")
+    content = author_client.get(URL, {"q": "flaky"}).content.decode()
+    assert '<span class="badge text-bg-light border">2+</span>' in content
+    assert "More than 2 results" in content
+    single = author_client.get(URL, {"q": "flaky", "type": "incidents"})
+    assert single.context["page"].paginator.count == 4  # one type is counted exactly
