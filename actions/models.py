@@ -31,10 +31,6 @@ class ActionKind(models.TextChoices):
     DETECT = "detect", _("Detect")
     PROCESS = "process", _("Process")
 
-    @property
-    def meaning(self) -> str:
-        return KIND_MEANINGS[self]
-
 
 KIND_MEANINGS = {
     ActionKind.PREVENT: _("Stop this from happening again."),
@@ -82,9 +78,6 @@ class ActionItemQuerySet(models.QuerySet):
 
     def owned_by(self, user):
         return self.filter(owner=user)
-
-    def for_service(self, service):
-        return self.filter(postmortem__incident__services=service)
 
     def with_list_relations(self):
         return self.select_related("owner", "postmortem__incident")

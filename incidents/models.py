@@ -34,10 +34,6 @@ class Severity(models.TextChoices):
     SEV3 = "SEV3", _("SEV3 — minor")
     SEV4 = "SEV4", _("SEV4 — low")
 
-    @property
-    def meaning(self) -> str:
-        return SEVERITY_MEANINGS[self]
-
 
 SEVERITY_MEANINGS = {
     Severity.SEV1: _("the service is down or data is at risk, for many customers."),
@@ -98,12 +94,6 @@ class Tag(models.Model):
 
 
 class IncidentQuerySet(models.QuerySet):
-    def open(self):
-        return self.exclude(status=Status.RESOLVED)
-
-    def for_service(self, service):
-        return self.filter(services=service)
-
     def with_list_relations(self):
         return self.select_related("commander").prefetch_related("services", "tags")
 
