@@ -14,19 +14,10 @@ from actions.models import (
     Priority,
     default_due_date,
 )
-from core.forms import VersionedModelForm, https_by_default
+from core.forms import DateInput, VersionedModelForm, https_by_default
 from incidents.models import Incident, Service, Severity
 
 NEW_ITEM_PREFIX = "new-action"
-
-
-class DateInput(forms.DateInput):
-    """The browser's own date picker."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _owner_choices(current_owner_id=None):

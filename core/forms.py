@@ -12,6 +12,15 @@ def https_by_default(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
+class DateInput(forms.DateInput):
+    """The browser's own date picker; ISO dates, which is what it reads and sends."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class DateTimeLocalInput(forms.DateTimeInput):
     """The browser's own date-and-time picker; values are in the user's time zone."""
 
@@ -106,12 +115,8 @@ class SearchForm(FilterForm):
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=None, required=False, to_field_name="slug"
     )
-    started_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    started_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    started_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    started_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
     state = forms.ChoiceField(label=_("State"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -3,7 +3,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateTimeLocalInput, FilterForm, VersionedModelForm, https_by_default
+from core.forms import (
+    DateInput,
+    DateTimeLocalInput,
+    FilterForm,
+    VersionedModelForm,
+    https_by_default,
+)
 from incidents.models import (
     SEVERITY_MEANINGS,
     Incident,
@@ -119,12 +125,8 @@ class IncidentFilterForm(FilterForm):
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
     )
-    started_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    started_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    started_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    started_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,

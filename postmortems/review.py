@@ -61,6 +61,10 @@ def _writers(postmortem) -> list[User]:
     return [postmortem.author, *postmortem.co_authors.all()]
 
 
+def _reviewers(postmortem) -> list[User]:
+    return [r.reviewer for r in postmortem.review_requests.select_related("reviewer")]
+
+
 def _is_writer_or_staff(postmortem, user) -> bool:
     return user.is_staff or postmortem.is_writer(user)
 
@@ -116,7 +120,7 @@ def request_review(*, postmortem: Postmortem, actor: User, reviewers) -> Postmor
         event="review_requested",
         postmortem=postmortem,
         actor=actor,
-        recipients=[r.reviewer for r in postmortem.review_requests.select_related("reviewer")],
+        recipients=_reviewers(postmortem),
     )
     return postmortem
 
@@ -233,12 +237,11 @@ def publish(
     postmortem.save()
     _record(postmortem, actor=actor, action=AuditAction.PUBLISHED, from_status=from_status)
     managers = User.objects.filter(groups__name=Role.MANAGER, is_active=True)
-    reviewers = [r.reviewer for r in postmortem.review_requests.select_related("reviewer")]
     notify(
         event="published",
         postmortem=postmortem,
         actor=actor,
-        recipients=[*_writers(postmortem), *reviewers, *managers],
+        recipients=[*_writers(postmortem), *_reviewers(postmortem), *managers],
     )
     return postmortem
 
@@ -263,12 +266,11 @@ def add_comment(
         if parent
         else []
     )
-    reviewers = [r.reviewer for r in postmortem.review_requests.select_related("reviewer")]
     notify(
         event="comment",
         postmortem=postmortem,
         actor=actor,
-        recipients=[*_writers(postmortem), *reviewers, *thread],
+        recipients=[*_writers(postmortem), *_reviewers(postmortem), *thread],
         comment=comment,
     )
     return comment
