@@ -36,4 +36,9 @@ class UserTimezoneMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(zone))
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            # The zone belongs to this request: a thread that serves the next one (or a test
+            # that runs next in this thread) starts from the default again.
+            timezone.deactivate()

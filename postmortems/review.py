@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from actions.selectors import approval_blockers, needs_no_actions_confirmation
 from core.models import Role, User
+from postmortems.audit import record_audit
 from postmortems.models import (
     AuditAction,
     AuditEntry,
@@ -47,13 +48,8 @@ def _require_status(postmortem: Postmortem, allowed: set[str], doing: str) -> No
 
 
 def _record(postmortem, *, actor, action, from_status, reason="") -> AuditEntry:
-    return AuditEntry.objects.create(
-        postmortem=postmortem,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        to_status=postmortem.status,
-        reason=reason,
+    return record_audit(
+        postmortem, actor=actor, action=action, from_status=from_status, reason=reason
     )
 
 

@@ -2,9 +2,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident
+from postmortems.audit import record_audit
 from postmortems.models import (
     AuditAction,
-    AuditEntry,
     Postmortem,
     PostmortemStatus,
     PostmortemTemplate,
@@ -93,12 +93,11 @@ def postmortem_save_sections(
         if not amendment_reason.strip():
             raise PostmortemError(_("It is published: say why you are amending it."))
         note = amendment_reason.strip()
-        AuditEntry.objects.create(
-            postmortem=postmortem,
+        record_audit(
+            postmortem,
             actor=editor,
             action=AuditAction.AMENDED,
             from_status=postmortem.status,
-            to_status=postmortem.status,
             reason=note,
         )
     for field in changed:

@@ -1,7 +1,54 @@
+import time
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.utils import timezone
 
 from core.models import Role
 from tests.factories import PASSWORD, UserFactory
+
+# Every test runs at a pinned instant, never at the real time, so the suite gives the same
+# answer at any hour. The default is late in the UTC day: already tomorrow in Auckland.
+DEFAULT_INSTANT = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+# Tests marked `day_boundaries` run once at each of these: both sides of midnight UTC, and an
+# hour when Auckland (UTC+13 in March) has already moved to the next day but UTC has not.
+DAY_BOUNDARY_INSTANTS = {
+    "2330utc": datetime(2026, 3, 10, 23, 30, tzinfo=UTC),
+    "0030utc": datetime(2026, 3, 11, 0, 30, tzinfo=UTC),
+    "1130utc-auckland-tomorrow": datetime(2026, 3, 10, 11, 30, tzinfo=UTC),
+}
+
+
+def pytest_generate_tests(metafunc):
+    if "pinned_now" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "day_boundaries"
+    ):
+        metafunc.parametrize(
+            "pinned_now",
+            list(DAY_BOUNDARY_INSTANTS.values()),
+            ids=list(DAY_BOUNDARY_INSTANTS),
+            indirect=True,
+        )
+
+
+@pytest.fixture(autouse=True)
+def pinned_now(request, monkeypatch):
+    """Pin `timezone.now` to a fixed instant. The clock still ticks from there, so saves made one
+    after another keep distinct timestamps (optimistic locking compares them)."""
+    instant = getattr(request, "param", DEFAULT_INSTANT)
+    started = time.monotonic()
+    monkeypatch.setattr(
+        timezone, "now", lambda: instant + timedelta(seconds=time.monotonic() - started)
+    )
+    return instant
+
+
+@pytest.fixture(autouse=True)
+def no_active_time_zone():
+    """No test inherits the zone another test's request (or code) activated."""
+    timezone.deactivate()
+    yield
+    timezone.deactivate()
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from django.utils import timezone
 from actions.models import ActionItem
 from tests.actions.conftest import new_item_data
 
-pytestmark = pytest.mark.django_db
+# Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
+pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
 
 
 def _add_url(postmortem):

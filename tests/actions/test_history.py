@@ -12,7 +12,8 @@ from actions.services import ActionItemError, action_item_update
 from tests.actions.conftest import edit_data
 from tests.factories import ActionItemFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
+pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
 
 
 def _edit(client, item, **fields):

@@ -13,7 +13,8 @@ from actions.selectors import postmortem_action_items
 from tests.actions.conftest import edit_data, new_item_data
 from tests.factories import ActionItemFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
+pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

@@ -11,7 +11,8 @@ from actions.services import send_action_reminders
 from core.models import Role
 from tests.factories import ActionItemFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
+pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
 
 
 def _days(n: int) -> date:

@@ -7,7 +7,8 @@ from django.utils import timezone
 from incidents.models import Severity, Status
 from tests.factories import IncidentFactory, ServiceFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
+pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
 LIST = reverse("incidents:list")
 
 

@@ -8,7 +8,8 @@ from actions.selectors import action_dashboard
 from tests.factories import ActionItemFactory
 from tests.incidents.insights_data import MONTHS, PERIOD, build_insights_data
 
-pytestmark = pytest.mark.django_db
+# Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
+pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
 
 INSIGHTS = reverse("insights:index")
 
