@@ -27,8 +27,10 @@ CHAIN_FIELDS = {"hash", "prev_hash"}
 
 @transaction.atomic
 def record_audit(
-    postmortem, *, actor, action, from_status, to_status=None, reason=""
+    postmortem, *, actor, action, from_status, to_status=None, reason="", **fields
 ) -> AuditEntry:
+    """Append an entry to the trail, chained to the newest one. ``fields`` are any further
+    AuditEntry fields; they are covered by the hash like the others."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
         # The id is drawn under the lock too, so id order is chain order.
@@ -47,6 +49,7 @@ def record_audit(
         reason=reason,
         created_at=timezone.now(),
         prev_hash=previous or "",
+        **fields,
     )
     entry.hash = entry_hash(entry, entry.prev_hash)
     # raw: store created_at exactly as hashed (auto_now_add would replace it on insert), in
@@ -79,7 +82,8 @@ def entry_hash(entry, prev_hash: str) -> str:
     migration that back-filled the chain uses it).
 
     Empty values (None, "", False, 0) are left out, so adding a field to AuditEntry whose
-    default is empty keeps earlier entries' hashes valid.
+    default is empty keeps earlier entries' hashes valid. (A field added with a non-empty
+    default would change every earlier entry's payload: give new fields an empty default.)
     """
     payload = {
         field.attname: _canonical(getattr(entry, field.attname))
