@@ -62,10 +62,9 @@ def _moment(when) -> str:
 
 
 @transaction.atomic
-def incident_create(
-    *, created_by, services=(), tags: list[str] = (), commander=None, **facts
-) -> Incident:
-    """Declare an incident. Its creation is not a change: the history starts after it."""
+def incident_create(*, created_by, services=(), tags=(), commander=None, **facts) -> Incident:
+    """Declare an incident (``tags`` are names). Its creation is not a change, and there is
+    no postmortem yet to ask: the history and the change hooks start after it."""
     incident = Incident(created_by=created_by, commander=commander, **facts)
     incident.full_clean(exclude=["number"])
     incident.save()
