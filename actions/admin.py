@@ -4,17 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.models import ActionItem, ActionItemChange, SentReminder
 from actions.services import action_item_update
+from core.admin import ReadOnlyAdminMixin
 
 
-class ActionItemChangeInline(admin.TabularInline):
+class ActionItemChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ActionItemChange
     extra = 0
     fields = ("changed_at", "field", "old_value", "new_value", "reason", "changed_by")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ActionItem)
@@ -26,6 +22,10 @@ class ActionItemAdmin(admin.ModelAdmin):
     raw_id_fields = ("postmortem", "owner", "created_by")
     readonly_fields = ("completed_at", "created_at", "updated_at")
     inlines = [ActionItemChangeInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting an item would take its history with it; close it as Won't do instead.
+        return False
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):

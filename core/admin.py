@@ -9,3 +9,21 @@ from core.models import User
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (*DjangoUserAdmin.fieldsets, (_("Preferences"), {"fields": ("time_zone",)}))
     list_display = ("username", "email", "first_name", "last_name", "is_staff")
+
+
+class ReadOnlyAdminMixin:
+    """For records that change only through the app's own workflow (states, approvals, history,
+    the audit trail): staff may look, but not add, change or delete, superusers included."""
+
+    def get_readonly_fields(self, request, obj=None):
+        # All of them, which also lets non-editable ones (auto_now_add) be listed in `fields`.
+        return self.fields or [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from incidents.models import Incident, Service, Tag, TimelineEntry
+from core.admin import ReadOnlyAdminMixin
+from incidents.models import (
+    Incident,
+    IncidentChange,
+    Service,
+    Tag,
+    TimelineEntry,
+    TimelineEntryChange,
+)
 
 
 @admin.register(Service)
@@ -17,19 +25,44 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class TimelineEntryInline(admin.TabularInline):
+class TimelineEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TimelineEntry
     extra = 0
     fields = ("occurred_at", "kind", "body", "author", "source_url")
-    raw_id_fields = ("author",)
+
+
+class IncidentChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = IncidentChange
+    extra = 0
+    fields = ("changed_at", "changed_by", "field", "old_value", "new_value")
 
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
+    """Incidents are declared and changed on their pages, where every change is checked against
+    their postmortem's state and recorded; here staff may look, and delete a duplicate that has
+    no postmortem (one with a postmortem is protected)."""
+
     list_display = ("reference", "title", "severity", "status", "started_at")
     list_filter = ("severity", "status", "services")
     search_fields = ("title",)
     date_hierarchy = "started_at"
-    filter_horizontal = ("services", "tags")
-    raw_id_fields = ("commander", "created_by")
-    inlines = [TimelineEntryInline]
+    inlines = [TimelineEntryInline, IncidentChangeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TimelineEntryChange)
+class TimelineEntryChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("entry", "action", "changed_by", "changed_at")
+    list_filter = ("action",)
+
+
+@admin.register(IncidentChange)
+class IncidentChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("incident", "field", "old_value", "new_value", "changed_by", "changed_at")
+    list_filter = ("field",)

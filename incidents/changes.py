@@ -9,11 +9,12 @@ which this app must not import; so it registers here at start-up (in its AppConf
 - a *listener*, called after the change is saved (in the same transaction), which records
   what follows from it (approvals of the old text voided, the change kept with the amendment).
 
-Every write to an incident's facts or timeline calls ``check_change_allowed`` first and
-``change_recorded`` after.
+Every write to an incident's facts or timeline (incidents/services.py) calls
+``check_change_allowed`` first and ``change_recorded`` after, inside its transaction.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 class ChangeRefused(Exception):
@@ -34,6 +35,34 @@ def register_listener(listener: Callable) -> None:
     """``listener(*, incident, actor, description)`` is told of every saved change."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def unregister_guard(guard: Callable) -> None:
+    if guard in _guards:
+        _guards.remove(guard)
+
+
+def unregister_listener(listener: Callable) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+@contextmanager
+def registered(
+    *, guard: Callable | None = None, listener: Callable | None = None
+) -> Iterator[None]:
+    """Register a guard and/or listener for the duration of a block (tests use this)."""
+    if guard:
+        register_guard(guard)
+    if listener:
+        register_listener(listener)
+    try:
+        yield
+    finally:
+        if guard:
+            unregister_guard(guard)
+        if listener:
+            unregister_listener(listener)
 
 
 def check_change_allowed(*, incident, actor) -> None:

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.text import slugify
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
 from core.markdown import MarkdownRenderedModel
@@ -257,6 +259,16 @@ class TimelineKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
+class TimelineEntryQuerySet(models.QuerySet):
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class LiveTimelineEntryManager(models.Manager.from_queryset(TimelineEntryQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="timeline_entries"
@@ -279,10 +291,25 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
         blank=True,
         help_text=_("Optional: a chat message, graph or ticket this comes from."),
     )
+    # Entries are never removed: a deleted one is hidden everywhere and can be restored.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
 
     search_vector = stored_search_vector(("body", "C"))
 
     markdown_fields = ("body",)
+    # The default manager (also behind incident.timeline_entries) leaves deleted entries out,
+    # so every timeline, export and search does too; all_objects reaches them.
+    objects = LiveTimelineEntryManager()
+    all_objects = TimelineEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -293,6 +320,12 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["incident", "occurred_at"], name="timeline_incident_time_idx"),
             # Full-text search.
             GinIndex(fields=["search_vector"], name="timeline_search_idx"),
+            # An incident's deleted entries, listed on its page.
+            models.Index(
+                fields=["incident", "deleted_at"],
+                condition=Q(deleted_at__isnull=False),
+                name="timeline_deleted_idx",
+            ),
         ]
 
     def __str__(self):
@@ -303,3 +336,161 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
 
     def can_edit(self, user) -> bool:
         return user.is_authenticated and (user.pk == self.author_id or self.incident.can_edit(user))
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def snapshot(self) -> dict:
+        """What a reader sees of the entry, as kept in its history."""
+        return {
+            "occurred_at": self.occurred_at.isoformat(),
+            "kind": self.kind,
+            "body": self.body,
+            "source_url": self.source_url,
+        }
+
+
+class EntryChangeAction(models.TextChoices):
+    EDITED = "edited", _("edited")
+    DELETED = "deleted", _("deleted")
+    RESTORED = "restored", _("restored")
+
+
+class TimelineEntryChange(models.Model):
+    """One edit, deletion or restore of a timeline entry: who, when, and the entry before and
+    after (``before`` is empty for a restore, ``after`` for a deletion)."""
+
+    entry = models.ForeignKey(
+        TimelineEntry,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("timeline entry"),
+        db_index=False,  # covered by timeline_change_entry_idx
+    )
+    action = models.CharField(_("action"), max_length=10, choices=EntryChangeAction.choices)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("timeline entry change")
+        verbose_name_plural = _("timeline entry changes")
+        indexes = [
+            # An entry's history, newest first.
+            models.Index(fields=["entry", "-changed_at"], name="timeline_change_entry_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.entry_id} {self.action} by {self.changed_by_id}"
+
+    def versions(self) -> list[tuple[str, dict]]:
+        """The entry as it was before and after, labelled, for the history page."""
+        shown = []
+        if self.before is not None:
+            shown.append((_("Before"), _displayable_snapshot(self.before)))
+        if self.after is not None:
+            shown.append((_("After"), _displayable_snapshot(self.after)))
+        return shown
+
+
+def _displayable_snapshot(snapshot: dict) -> dict:
+    kind = snapshot.get("kind", "")
+    return {
+        **snapshot,
+        "occurred_at": _parse_moment(snapshot.get("occurred_at")),
+        "kind_label": TimelineKind(kind).label if kind in TimelineKind.values else kind,
+    }
+
+
+def _parse_moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class IncidentField(models.TextChoices):
+    TITLE = "title", _("Title")
+    SEVERITY = "severity", _("Severity")
+    STATUS = "status", _("Status")
+    STARTED_AT = "started_at", _("Started")
+    DETECTED_AT = "detected_at", _("Detected")
+    MITIGATED_AT = "mitigated_at", _("Mitigated")
+    RESOLVED_AT = "resolved_at", _("Resolved")
+    CUSTOMER_IMPACT = "customer_impact", _("Customer impact")
+    SERVICES = "services", _("Affected services")
+    COMMANDER = "commander", _("Incident commander")
+    TAGS = "tags", _("Tags")
+
+
+MOMENT_FIELDS = {
+    IncidentField.STARTED_AT,
+    IncidentField.DETECTED_AT,
+    IncidentField.MITIGATED_AT,
+    IncidentField.RESOLVED_AT,
+}
+
+
+class IncidentChange(models.Model):
+    """One change to an incident's facts: who, when, which fact, from what to what.
+
+    Values are kept as people saw them at the time (names of services, tags and the commander),
+    except codes (severity, status) and times (ISO 8601, UTC), which are shown as labels and in
+    the viewer's time zone.
+    """
+
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("incident"),
+        db_index=False,  # covered by incident_change_idx
+    )
+    field = models.CharField(_("changed"), max_length=20, choices=IncidentField.choices)
+    old_value = models.TextField(_("from"), blank=True)
+    new_value = models.TextField(_("to"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("incident change")
+        verbose_name_plural = _("incident changes")
+        indexes = [
+            # An incident's changes, newest first.
+            models.Index(fields=["incident", "-changed_at"], name="incident_change_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} {self.field}: {self.old_value} → {self.new_value}"
+
+    def _display(self, value: str) -> str:
+        if not value:
+            return "—"
+        if self.field == IncidentField.SEVERITY and value in Severity.values:
+            return str(Severity(value).label)
+        if self.field == IncidentField.STATUS and value in Status.values:
+            return str(Status(value).label)
+        if self.field in MOMENT_FIELDS:
+            return date_format(timezone.localtime(datetime.fromisoformat(value)), "Y-m-d H:i T")
+        if self.field == IncidentField.CUSTOMER_IMPACT:
+            return Truncator(value).chars(120)
+        return value
+
+    @property
+    def old_display(self) -> str:
+        return self._display(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._display(self.new_value)

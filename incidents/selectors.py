@@ -1,14 +1,14 @@
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import Count, F, Q, QuerySet, TextField, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.search import SEARCH_CONFIG, headline, prefix_query, ranked, search_words
 from incidents.forms import SORT_ORDERS
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Incident, IncidentChange, TimelineEntry, TimelineEntryChange
 
 
 def _start_of_local_day(day: date) -> datetime:
@@ -65,10 +65,33 @@ def search_timeline_entries(*, text: str, filters: dict) -> QuerySet[TimelineEnt
 def incident_timeline(incident: Incident) -> tuple[list[TimelineEntry], bool]:
     """The incident's timeline in time order, and whether it spans more than one local day
     (then each entry shows its date, not just its time)."""
-    entries = list(incident.timeline_entries.select_related("author"))
+    entries = list(
+        incident.timeline_entries.select_related("author").annotate(
+            has_history=Exists(TimelineEntryChange.objects.filter(entry=OuterRef("pk")))
+        )
+    )
     moments = [incident.started_at, incident.resolved_at, *(e.occurred_at for e in entries)]
     days = {timezone.localtime(moment).date() for moment in moments if moment}
     return entries, len(days) > 1
+
+
+def deleted_timeline_entries(incident: Incident) -> list[TimelineEntry]:
+    """The incident's deleted entries, most recently deleted first, with who deleted them."""
+    return list(
+        TimelineEntry.all_objects.deleted()
+        .filter(incident=incident)
+        .select_related("author", "deleted_by")
+        .order_by("-deleted_at", "-pk")
+    )
+
+
+def incident_changes(incident: Incident) -> list[IncidentChange]:
+    """Every change to the incident's facts, newest first."""
+    return list(incident.changes.select_related("changed_by"))
+
+
+def timeline_entry_history(entry: TimelineEntry) -> list[TimelineEntryChange]:
+    return list(entry.changes.select_related("changed_by"))
 
 
 # Words too common to explain a match on their own.

@@ -19,4 +19,14 @@ urlpatterns = [
         views.timeline_entry_delete,
         name="timeline-delete",
     ),
+    path(
+        "<str:reference>/timeline/<int:pk>/restore/",
+        views.timeline_entry_restore,
+        name="timeline-restore",
+    ),
+    path(
+        "<str:reference>/timeline/<int:pk>/history/",
+        views.timeline_entry_history_view,
+        name="timeline-history",
+    ),
 ]

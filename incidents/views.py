@@ -1,44 +1,81 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.lists import filtered_list_context
+from incidents import services
+from incidents.changes import ChangeRefused
 from incidents.forms import IncidentFilterForm, IncidentForm, TimelineEntryForm
 from incidents.models import Incident, TimelineEntry
-from incidents.selectors import incident_list, incident_timeline, similar_incidents
+from incidents.selectors import (
+    deleted_timeline_entries,
+    incident_changes,
+    incident_list,
+    incident_timeline,
+    similar_incidents,
+    timeline_entry_history,
+)
+
+# What a refused write turns into: the form (or a message) says why; nothing typed is lost.
+REFUSALS = (ChangeRefused, services.IncidentError, ValidationError)
 
 
-def _get_incident(reference: str, *, for_update: bool = False) -> Incident:
+def _get_incident(reference: str) -> Incident:
     number = Incident.number_from_reference(reference)
     if number is None:
         raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
-    incidents = Incident.objects.select_for_update(of=("self",)) if for_update else Incident.objects
     return get_object_or_404(
-        incidents.select_related("commander", "created_by", "postmortem"), number=number
+        Incident.objects.select_related("commander", "created_by", "postmortem"), number=number
     )
 
 
 def _get_incident_for_edit(request, reference: str) -> Incident:
-    incident = _get_incident(reference, for_update=request.method == "POST")
+    incident = _get_incident(reference)
     if not incident.can_edit(request.user):
         raise PermissionDenied(_("You may not edit this incident."))
     return incident
 
 
-def _get_entry_for_edit(request, reference: str, pk: int) -> TimelineEntry:
-    entries = TimelineEntry.objects.select_related("incident")
-    if request.method == "POST":
-        entries = entries.select_for_update(of=("self",))
-    entry = get_object_or_404(
-        entries, pk=pk, incident__number=Incident.number_from_reference(reference) or -1
+def _get_entry(reference: str, pk: int, *, entries=None) -> TimelineEntry:
+    entries = entries if entries is not None else TimelineEntry.objects
+    return get_object_or_404(
+        entries.select_related("incident"),
+        pk=pk,
+        incident__number=Incident.number_from_reference(reference) or -1,
     )
+
+
+def _get_entry_for_edit(request, reference: str, pk: int, *, entries=None) -> TimelineEntry:
+    entry = _get_entry(reference, pk, entries=entries)
     if not entry.can_edit(request.user):
         raise PermissionDenied(_("You may not change this timeline entry."))
     return entry
+
+
+def _add_refusal(form, refusal: Exception) -> None:
+    """Show a refused save on the form, keeping what was typed. A stale save moves the form's
+    version on, so saving again (after checking) goes through, as VersionedModelForm does."""
+    if isinstance(refusal, services.StaleEdit):
+        form.data = form.data.copy()
+        form.data[form.add_prefix("version")] = refusal.current_version
+        form.add_error(None, form.conflict_message)
+    elif isinstance(refusal, ValidationError):
+        form.add_error(None, refusal)
+    else:
+        form.add_error(None, str(refusal))
+
+
+def _incident_facts(form: IncidentForm) -> dict:
+    facts = {name: form.cleaned_data[name] for name in IncidentForm.Meta.fields}
+    facts["tags"] = form.cleaned_data["tags"]
+    return facts
+
+
+def _entry_fields(form: TimelineEntryForm) -> dict:
+    return {name: form.cleaned_data[name] for name in TimelineEntryForm.Meta.fields}
 
 
 def incident_list_view(request):
@@ -50,24 +87,33 @@ def incident_list_view(request):
 def incident_create(request):
     form = IncidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        incident = form.save(commit=False)
-        incident.created_by = request.user
-        incident.save()
-        form.save_m2m()
-        messages.success(request, _("Incident %(ref)s created.") % {"ref": incident.reference})
-        return redirect(incident)
+        try:
+            incident = services.incident_create(created_by=request.user, **_incident_facts(form))
+        except REFUSALS as refusal:
+            _add_refusal(form, refusal)
+        else:
+            messages.success(request, _("Incident %(ref)s created.") % {"ref": incident.reference})
+            return redirect(incident)
     return render(request, "incidents/incident_form.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
-@transaction.atomic
 def incident_update(request, reference):
     incident = _get_incident_for_edit(request, reference)
     form = IncidentForm(request.POST if request.method == "POST" else None, instance=incident)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
-        return redirect(incident)
+        try:
+            services.incident_update(
+                incident=incident,
+                editor=request.user,
+                loaded_version=form.cleaned_data["version"],
+                **_incident_facts(form),
+            )
+        except REFUSALS as refusal:
+            _add_refusal(form, refusal)
+        else:
+            messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+            return redirect(incident)
     return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
 
 
@@ -87,6 +133,7 @@ def _detail_context(request, incident, entry_form) -> dict:
         "services": incident.services.all(),
         "can_edit": incident.can_edit(request.user),
         "similar": similar_incidents(incident),
+        "changes": incident_changes(incident),
         **_timeline_context(request, incident, entry_form),
     }
 
@@ -95,7 +142,15 @@ def _timeline_context(request, incident, entry_form) -> dict:
     entries, show_dates = incident_timeline(incident)
     for entry in entries:
         entry.editable = entry.can_edit(request.user)
-    return {"entries": entries, "show_dates": show_dates, "entry_form": entry_form}
+    deleted = deleted_timeline_entries(incident)
+    for entry in deleted:
+        entry.editable = entry.can_edit(request.user)
+    return {
+        "entries": entries,
+        "deleted_entries": deleted,
+        "show_dates": show_dates,
+        "entry_form": entry_form,
+    }
 
 
 @require_POST
@@ -103,14 +158,17 @@ def timeline_entry_create(request, reference):
     incident = _get_incident(reference)
     form = TimelineEntryForm(request.POST)
     if form.is_valid():
-        entry = form.save(commit=False)
-        entry.incident = incident
-        entry.author = request.user
-        entry.save()
-        form = TimelineEntryForm()
-        if not request.htmx:
-            messages.success(request, _("Timeline entry added."))
-            return redirect(entry)
+        try:
+            entry = services.timeline_entry_create(
+                incident=incident, author=request.user, **_entry_fields(form)
+            )
+        except REFUSALS as refusal:
+            _add_refusal(form, refusal)
+        else:
+            form = TimelineEntryForm()
+            if not request.htmx:
+                messages.success(request, _("Timeline entry added."))
+                return redirect(entry)
     if request.htmx:
         context = {"incident": incident, **_timeline_context(request, incident, form)}
         return render(request, "incidents/includes/_timeline_section.html", context)
@@ -120,14 +178,22 @@ def timeline_entry_create(request, reference):
 
 
 @require_http_methods(["GET", "POST"])
-@transaction.atomic
 def timeline_entry_update(request, reference, pk):
     entry = _get_entry_for_edit(request, reference, pk)
     form = TimelineEntryForm(request.POST if request.method == "POST" else None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Timeline entry saved."))
-        return redirect(entry)
+        try:
+            services.timeline_entry_update(
+                entry=entry,
+                editor=request.user,
+                loaded_version=form.cleaned_data["version"],
+                **_entry_fields(form),
+            )
+        except REFUSALS as refusal:
+            _add_refusal(form, refusal)
+        else:
+            messages.success(request, _("Timeline entry saved."))
+            return redirect(entry)
     return render(
         request,
         "incidents/timelineentry_form.html",
@@ -139,11 +205,42 @@ def timeline_entry_update(request, reference, pk):
 def timeline_entry_delete(request, reference, pk):
     entry = _get_entry_for_edit(request, reference, pk)
     if request.method == "POST":
-        entry.delete()
-        messages.success(request, _("Timeline entry deleted."))
-        return redirect(entry.incident)
+        try:
+            services.timeline_entry_delete(entry=entry, actor=request.user)
+        except REFUSALS as refusal:
+            messages.error(request, str(refusal))
+            return redirect(entry)
+        messages.success(
+            request,
+            _(
+                "Timeline entry deleted. It is kept with its history: restore it from the list of "
+                "deleted entries below the timeline."
+            ),
+        )
+        return redirect(entry.incident.get_absolute_url() + "#deleted-entries")
     return render(
         request,
         "incidents/timelineentry_confirm_delete.html",
         {"entry": entry, "incident": entry.incident},
+    )
+
+
+@require_POST
+def timeline_entry_restore(request, reference, pk):
+    entry = _get_entry_for_edit(request, reference, pk, entries=TimelineEntry.all_objects.deleted())
+    try:
+        services.timeline_entry_restore(entry=entry, actor=request.user)
+    except REFUSALS as refusal:
+        messages.error(request, str(refusal))
+        return redirect(entry.incident.get_absolute_url() + "#deleted-entries")
+    messages.success(request, _("Timeline entry restored."))
+    return redirect(entry)
+
+
+def timeline_entry_history_view(request, reference, pk):
+    entry = _get_entry(reference, pk, entries=TimelineEntry.all_objects.select_related("author"))
+    return render(
+        request,
+        "incidents/timelineentry_history.html",
+        {"entry": entry, "incident": entry.incident, "history": timeline_entry_history(entry)},
     )

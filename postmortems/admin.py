@@ -1,7 +1,15 @@
 from django import forms
 from django.contrib import admin
 
-from postmortems.models import BlamelessPhrase, Postmortem, PostmortemTemplate, Revision
+from core.admin import ReadOnlyAdminMixin
+from postmortems.models import (
+    AuditEntry,
+    BlamelessPhrase,
+    Postmortem,
+    PostmortemTemplate,
+    ReviewRequest,
+    Revision,
+)
 from postmortems.sections import SECTIONS
 
 
@@ -62,23 +70,49 @@ class BlamelessPhraseAdmin(admin.ModelAdmin):
     search_fields = ("pattern", "example", "suggestion")
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Revision
     extra = 0
-    can_delete = False
     fields = ("number", "author", "created_at", "changed_sections", "note")
-    readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class ReviewRequestInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ReviewRequest
+    extra = 0
+    fields = ("reviewer", "requested_by", "requested_at", "approved_at")
+
+
+class AuditEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = AuditEntry
+    extra = 0
+    fields = ("created_at", "actor", "action", "from_status", "to_status", "reason")
 
 
 @admin.register(Postmortem)
-class PostmortemAdmin(admin.ModelAdmin):
+class PostmortemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a postmortem's text, writers, state, approvals and publication change only
+    through its pages (postmortems/review.py), where every change is checked, versioned and
+    audited, for staff as for everyone."""
+
     list_display = ("incident", "author", "status", "version", "updated_at")
     list_filter = ("status",)
     search_fields = ("incident__title",)
-    raw_id_fields = ("incident", "author")
-    filter_horizontal = ("co_authors",)
-    readonly_fields = ("version",)
-    inlines = [RevisionInline]
+    inlines = [ReviewRequestInline, RevisionInline, AuditEntryInline]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "postmortem", "actor", "action", "from_status", "to_status")
+    list_filter = ("action",)
+    fields = (
+        "id",
+        "created_at",
+        "postmortem",
+        "actor",
+        "action",
+        "from_status",
+        "to_status",
+        "reason",
+        "prev_hash",
+        "hash",
+    )

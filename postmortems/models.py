@@ -428,6 +428,10 @@ class AuditEntry(models.Model):
     to_status = models.CharField(max_length=20, choices=PostmortemStatus.choices)
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    # The chain that makes tampering evident (postmortems/audit.py): each entry's hash covers
+    # its fields and the hash of the entry before it, in id order across the whole table.
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

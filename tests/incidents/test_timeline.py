@@ -143,6 +143,7 @@ def test_deleting_asks_for_confirmation_first(make_client):
     response = client.post(url)
     assert response.status_code == 302
     assert not TimelineEntry.objects.filter(pk=entry.pk).exists()
+    assert TimelineEntry.all_objects.filter(pk=entry.pk).exists()  # hidden, kept
 
 
 def test_an_entry_cannot_be_reached_through_another_incidents_reference(make_client):
@@ -159,8 +160,9 @@ def test_incident_page_query_count_does_not_grow_with_the_timeline(
     incident = IncidentFactory()
     TimelineEntryFactory.create_batch(3, incident=incident)
     # session, user, roles, incident (+commander, creator, postmortem), services, tags,
-    # similar incidents, timeline entries (+authors).
-    with django_assert_max_num_queries(10) as few:
+    # similar incidents, fact changes, timeline entries (+authors, whether each has a history),
+    # deleted entries (+authors, who deleted them).
+    with django_assert_max_num_queries(12) as few:
         author_client.get(incident.get_absolute_url())
     TimelineEntryFactory.create_batch(40, incident=incident)
     with django_assert_max_num_queries(len(few.captured_queries)):

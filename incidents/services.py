@@ -1,0 +1,264 @@
+"""Writes to incidents and their timelines. Each change is checked with the layers above before
+it is made (``changes.check_change_allowed``), kept in the incident's or entry's history, and
+announced after (``changes.change_recorded``), all in one transaction."""
+
+from datetime import UTC
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents import changes
+from incidents.models import (
+    MOMENT_FIELDS,
+    EntryChangeAction,
+    Incident,
+    IncidentChange,
+    IncidentField,
+    Tag,
+    TimelineEntry,
+    TimelineEntryChange,
+)
+
+
+class IncidentError(Exception):
+    """A refusal with a message a person can act on."""
+
+
+class StaleEdit(IncidentError):
+    """Someone else saved the incident or entry after the editor loaded it."""
+
+    def __init__(self, message: str, *, current_version: str):
+        super().__init__(message)
+        self.current_version = current_version
+
+
+# The facts an editor changes through incident_update, in the order the change list shows them.
+SIMPLE_FACTS = (
+    IncidentField.TITLE,
+    IncidentField.SEVERITY,
+    IncidentField.STATUS,
+    IncidentField.STARTED_AT,
+    IncidentField.DETECTED_AT,
+    IncidentField.MITIGATED_AT,
+    IncidentField.RESOLVED_AT,
+    IncidentField.CUSTOMER_IMPACT,
+)
+
+
+def _version(instance) -> str:
+    return instance.updated_at.isoformat()
+
+
+def _lock_incident(pk: int) -> Incident:
+    return Incident.objects.select_for_update(of=("self",)).get(pk=pk)
+
+
+def _moment(when) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if when else ""
+
+
+# Incidents -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_create(*, created_by, services=(), tags=(), commander=None, **facts) -> Incident:
+    """Declare an incident (``tags`` are names). Its creation is not a change, and there is
+    no postmortem yet to ask: the history and the change hooks start after it."""
+    incident = Incident(created_by=created_by, commander=commander, **facts)
+    incident.full_clean(exclude=["number"])
+    incident.save()
+    incident.services.set(services)
+    incident.tags.set(Tag.from_names(tags))
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *, incident: Incident, editor, loaded_version: str, services=None, tags=None, **facts
+) -> tuple[Incident, list[IncidentChange]]:
+    """Change an incident's facts, recording each changed fact (from → to) in its history.
+
+    ``facts`` are model fields (title, severity, status, the four times, customer_impact,
+    commander); ``services`` and ``tags`` (names) replace the current ones when given.
+    Raises StaleEdit when the incident changed since ``loaded_version`` (its ``updated_at``),
+    and ChangeRefused when the layers above refuse the change now.
+    """
+    incident = _lock_incident(incident.pk)
+    if _version(incident) != loaded_version:
+        raise StaleEdit(
+            _("Someone else saved this incident while you were editing it."),
+            current_version=_version(incident),
+        )
+    before = _fact_values(incident)
+    for name, value in facts.items():
+        setattr(incident, name, value)
+    new_services = list(services) if services is not None else None
+    new_tags = Tag.from_names(tags) if tags is not None else None
+    after = _fact_values(incident, services=new_services, tags=new_tags)
+    changed = [field for field in before if before[field] != after[field]]
+    if not changed:
+        return incident, []
+
+    changes.check_change_allowed(incident=incident, actor=editor)
+    incident.full_clean(exclude=["number"])
+    incident.save()
+    if new_services is not None:
+        incident.services.set(new_services)
+    if new_tags is not None:
+        incident.tags.set(new_tags)
+    now = timezone.now()
+    recorded = IncidentChange.objects.bulk_create(
+        IncidentChange(
+            incident=incident,
+            field=field,
+            old_value=before[field],
+            new_value=after[field],
+            changed_by=editor,
+            changed_at=now,
+        )
+        for field in changed
+    )
+    changes.change_recorded(
+        incident=incident,
+        actor=editor,
+        description=_("Changed the incident's %(facts)s.")
+        % {"facts": ", ".join(str(IncidentField(field).label).lower() for field in changed)},
+    )
+    return incident, recorded
+
+
+def _fact_values(incident: Incident, *, services=None, tags=None) -> dict[str, str]:
+    """Each recorded fact as text, as people see it: names, not ids; times in ISO 8601."""
+    values = {}
+    for field in SIMPLE_FACTS:
+        value = getattr(incident, field)
+        values[field] = value.isoformat() if field in MOMENT_FIELDS and value else (value or "")
+    values[IncidentField.COMMANDER] = incident.commander.display_name if incident.commander else ""
+    if services is None:
+        services = incident.services.all()
+    if tags is None:
+        tags = incident.tags.all()
+    values[IncidentField.SERVICES] = ", ".join(sorted(service.name for service in services))
+    values[IncidentField.TAGS] = ", ".join(sorted(tag.name for tag in tags))
+    return values
+
+
+# Timeline entries ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def timeline_entry_create(
+    *, incident: Incident, author, occurred_at, kind: str, body: str, source_url: str = ""
+) -> TimelineEntry:
+    incident = _lock_incident(incident.pk)
+    changes.check_change_allowed(incident=incident, actor=author)
+    entry = TimelineEntry(
+        incident=incident,
+        author=author,
+        occurred_at=occurred_at,
+        kind=kind,
+        body=body,
+        source_url=source_url,
+    )
+    entry.full_clean()
+    entry.save()
+    changes.change_recorded(
+        incident=incident,
+        actor=author,
+        description=_("Added the timeline entry at %(when)s.") % {"when": _moment(occurred_at)},
+    )
+    return entry
+
+
+def _lock_entry(entry: TimelineEntry) -> tuple[Incident, TimelineEntry]:
+    """The entry and its incident, locked in that order (as every timeline write locks them)."""
+    incident = _lock_incident(entry.incident_id)
+    entry = TimelineEntry.all_objects.select_for_update(of=("self",)).get(pk=entry.pk)
+    entry.incident = incident
+    return incident, entry
+
+
+@transaction.atomic
+def timeline_entry_update(
+    *, entry: TimelineEntry, editor, loaded_version: str, **fields
+) -> TimelineEntry:
+    """Change an entry's time, kind, text or link, keeping the earlier version in its history.
+    Raises StaleEdit when the entry changed since ``loaded_version`` (its ``updated_at``)."""
+    incident, entry = _lock_entry(entry)
+    if entry.is_deleted:
+        raise IncidentError(_("This timeline entry was deleted. Restore it first to change it."))
+    if _version(entry) != loaded_version:
+        raise StaleEdit(
+            _("Someone else saved this timeline entry while you were editing it."),
+            current_version=_version(entry),
+        )
+    before = entry.snapshot()
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    after = entry.snapshot()
+    if before == after:
+        return entry
+    changes.check_change_allowed(incident=incident, actor=editor)
+    entry.full_clean()
+    entry.save()
+    _record_entry_change(entry, EntryChangeAction.EDITED, editor, before=before, after=after)
+    changes.change_recorded(
+        incident=incident,
+        actor=editor,
+        description=_("Edited the timeline entry at %(when)s.")
+        % {"when": _moment(entry.occurred_at)},
+    )
+    return entry
+
+
+@transaction.atomic
+def timeline_entry_delete(*, entry: TimelineEntry, actor) -> TimelineEntry:
+    """Hide the entry from the timeline, the postmortem, exports and search. It is kept, with
+    who deleted it and when, and can be restored."""
+    incident, entry = _lock_entry(entry)
+    if entry.is_deleted:
+        return entry
+    changes.check_change_allowed(incident=incident, actor=actor)
+    entry.deleted_at = timezone.now()
+    entry.deleted_by = actor
+    entry.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    _record_entry_change(entry, EntryChangeAction.DELETED, actor, before=entry.snapshot())
+    changes.change_recorded(
+        incident=incident,
+        actor=actor,
+        description=_("Deleted the timeline entry at %(when)s.")
+        % {"when": _moment(entry.occurred_at)},
+    )
+    return entry
+
+
+@transaction.atomic
+def timeline_entry_restore(*, entry: TimelineEntry, actor) -> TimelineEntry:
+    """Put a deleted entry back where it was."""
+    incident, entry = _lock_entry(entry)
+    if not entry.is_deleted:
+        return entry
+    changes.check_change_allowed(incident=incident, actor=actor)
+    entry.deleted_at = None
+    entry.deleted_by = None
+    entry.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    _record_entry_change(entry, EntryChangeAction.RESTORED, actor, after=entry.snapshot())
+    changes.change_recorded(
+        incident=incident,
+        actor=actor,
+        description=_("Restored the timeline entry at %(when)s.")
+        % {"when": _moment(entry.occurred_at)},
+    )
+    return entry
+
+
+def _record_entry_change(entry, action, changed_by, *, before=None, after=None):
+    return TimelineEntryChange.objects.create(
+        entry=entry,
+        action=action,
+        before=before,
+        after=after,
+        changed_by=changed_by,
+        changed_at=timezone.now(),
+    )
