@@ -53,7 +53,7 @@ def search(request):
         "incidents": lambda: search_incidents(text=text, filters=filters),
         "postmortems": lambda: search_postmortems(user=request.user, text=text, filters=filters),
         "timeline": lambda: search_timeline_entries(text=text, filters=filters),
-        "actions": lambda: search_action_items(text=text, filters=filters),
+        "actions": lambda: search_action_items(user=request.user, text=text, filters=filters),
     }
     groups, page = [], None
     if search_words(text):
