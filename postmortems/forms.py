@@ -141,7 +141,9 @@ class PublishForm(forms.Form):
 
 
 class CommentForm(forms.ModelForm):
-    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    parent = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1
+    )
 
     class Meta:
         model = Comment

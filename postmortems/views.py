@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from actions.selectors import (
@@ -342,6 +343,26 @@ def _review_forms(postmortem, bound_action=None, data=None) -> dict:
     return forms
 
 
+class ReplyTargetMissing(PostmortemError):
+    """A reply's ``parent`` names no comment of this postmortem (deleted, or tampered with)."""
+
+
+REPLY_TARGET_MISSING = gettext_lazy(
+    "The comment you replied to is not on this postmortem. Your text is kept below: post it "
+    "as a new comment."
+)
+
+
+def _as_new_comment(data, refusal) -> CommentForm:
+    """The refused reply's text in the new-comment form (there is no thread to show it in)."""
+    data = data.copy()
+    data["parent"] = ""
+    form = CommentForm(data)
+    form.is_valid()
+    form.add_error(None, str(refusal))
+    return form
+
+
 def _perform_review_action(action, form, postmortem, user):
     data = form.cleaned_data
     if action == "request_review":
@@ -365,7 +386,9 @@ def _perform_review_action(action, form, postmortem, user):
         return _("Published to the organisation.")
     parent = None
     if data.get("parent"):
-        parent = get_object_or_404(Comment, pk=data["parent"], postmortem=postmortem)
+        parent = Comment.objects.filter(pk=data["parent"], postmortem=postmortem).first()
+        if parent is None:
+            raise ReplyTargetMissing(str(REPLY_TARGET_MISSING))
     review.add_comment(
         postmortem=postmortem,
         actor=user,
@@ -392,11 +415,15 @@ def postmortem_review(request, reference):
         if form.is_valid():
             try:
                 message = _perform_review_action(action, form, postmortem, request.user)
+            except ReplyTargetMissing as refusal:
+                forms["comment"] = _as_new_comment(request.POST, refusal)
             except PostmortemError as refusal:
                 form.add_error(None, str(refusal))
             else:
                 messages.success(request, message)
                 return redirect("postmortems:review", reference=reference)
+        elif action == "comment" and "parent" in form.errors:
+            forms["comment"] = _as_new_comment(request.POST, REPLY_TARGET_MISSING)
     threads = review_threads(postmortem)
     return render(
         request,
