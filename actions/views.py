@@ -214,13 +214,17 @@ def postmortem_items(request, reference):
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def item_create(request, reference):
     postmortem = _get_postmortem_for_adding(request, reference)
     form = ActionItemForm(request.POST or None, today=local_today())
     if request.method == "POST" and form.is_valid():
+        if repeat := form.claim_submission(request):
+            return repeat
         item = action_item_create(
             postmortem=postmortem, created_by=request.user, **form.cleaned_data
         )
+        form.record_submission(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
         notice = _("Action item “%(title)s” added.") % {"title": item.title}
         if request.htmx:
             return _render_postmortem_actions(request, postmortem, notice=notice)

@@ -47,13 +47,17 @@ def incident_list_view(request):
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def incident_create(request):
     form = IncidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        if repeat := form.claim_submission(request):
+            return repeat
         incident = form.save(commit=False)
         incident.created_by = request.user
         incident.save()
         form.save_m2m()
+        form.record_submission(incident)
         messages.success(request, _("Incident %(ref)s created.") % {"ref": incident.reference})
         return redirect(incident)
     return render(request, "incidents/incident_form.html", {"form": form})
@@ -99,14 +103,18 @@ def _timeline_context(request, incident, entry_form) -> dict:
 
 
 @require_POST
+@transaction.atomic
 def timeline_entry_create(request, reference):
     incident = _get_incident(reference)
     form = TimelineEntryForm(request.POST)
     if form.is_valid():
+        if repeat := form.claim_submission(request):
+            return repeat
         entry = form.save(commit=False)
         entry.incident = incident
         entry.author = request.user
         entry.save()
+        form.record_submission(entry)
         form = TimelineEntryForm()
         if not request.htmx:
             messages.success(request, _("Timeline entry added."))

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,6 +50,7 @@ from postmortems.selectors import (
     revision_list,
 )
 from postmortems.services import (
+    AlreadyStarted,
     PostmortemError,
     StaleEdit,
     postmortem_create,
@@ -88,6 +90,8 @@ def postmortem_list_view(request):
 def postmortem_start(request, reference):
     incident = get_object_or_404(Incident, number=Incident.number_from_reference(reference) or -1)
     if Postmortem.objects.filter(incident=incident).exists():
+        if request.method == "POST":
+            messages.info(request, str(AlreadyStarted(postmortem=incident.postmortem)))
         return redirect(incident.postmortem)
     if not _may_start_postmortem(request.user, incident):
         raise PermissionDenied(
@@ -99,6 +103,9 @@ def postmortem_start(request, reference):
             postmortem_create(
                 incident=incident, author=request.user, template=form.cleaned_data["template"]
             )
+        except AlreadyStarted as started:
+            messages.info(request, str(started))
+            return redirect(started.postmortem)
         except PostmortemError as error:
             messages.error(request, str(error))
             return redirect(incident)
@@ -389,13 +396,15 @@ def _perform_review_action(action, form, postmortem, user):
         parent = Comment.objects.filter(pk=data["parent"], postmortem=postmortem).first()
         if parent is None:
             raise ReplyTargetMissing(str(REPLY_TARGET_MISSING))
-    review.add_comment(
+    comment = review.add_comment(
         postmortem=postmortem,
         actor=user,
         body=data["body"],
         section=data["section"],
         parent=parent,
     )
+    review_url = reverse("postmortems:review", args=[postmortem.incident.reference])
+    form.record_submission(f"{review_url}#comment-{comment.parent_id or comment.pk}")
     return _("Comment posted.")
 
 
@@ -414,7 +423,10 @@ def postmortem_review(request, reference):
         form = forms[action]
         if form.is_valid():
             try:
-                message = _perform_review_action(action, form, postmortem, request.user)
+                with transaction.atomic():
+                    if action == "comment" and (repeat := form.claim_submission(request)):
+                        return repeat
+                    message = _perform_review_action(action, form, postmortem, request.user)
             except ReplyTargetMissing as refusal:
                 forms["comment"] = _as_new_comment(request.POST, refusal)
             except PostmortemError as refusal:
