@@ -148,6 +148,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; its lockouts (WARNING) are what matter.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 PAGE_SIZE = 25
