@@ -1,10 +1,12 @@
 import hashlib
 import uuid
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
 from django.db import IntegrityError, models, transaction
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -115,10 +117,18 @@ class OneSubmissionMixin:
         """None when this submission should create (the caller then does, in the same
         transaction); for a repeat, a redirect (htmx: a client redirect) to what the first
         created, with a message."""
+        if not transaction.get_connection().in_atomic_block:
+            # Claimed and recorded in separate commits, a concurrent repeat would find the
+            # claim without its result and create again.
+            raise RuntimeError("claim_submission() needs the view's creating transaction.")
         token = self._token()
         if token is None:
             return None
         digest = self._content_digest()
+        # A day is long enough to catch any repeat; older claims are just kept from piling up.
+        FormSubmission.objects.filter(
+            user=request.user, created_at__lt=timezone.now() - timedelta(days=1)
+        ).delete()
         try:
             with transaction.atomic():
                 self._submission = FormSubmission.objects.create(

@@ -3,7 +3,6 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -76,7 +75,7 @@ class FormSubmission(models.Model):
     # browser's Back button and changed, which is a new submission.
     content_digest = models.CharField(max_length=64)
     result_url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

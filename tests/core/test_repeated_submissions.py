@@ -5,6 +5,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -12,10 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from actions.models import ActionItem
-from core.models import Role
+from core.models import FormSubmission, Role
 from incidents.models import Incident, TimelineEntry
 from postmortems.models import Comment
 from tests.actions.conftest import new_item_data
+from tests.conftest import pin_clock
 from tests.factories import IncidentFactory, PostmortemFactory, UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -209,3 +211,16 @@ def test_two_concurrent_sends_of_one_form_create_once():
     assert [response.status_code for response in responses] == [302, 302]
     [incident] = form.created()
     assert {response.url for response in responses} == {incident.get_absolute_url()}
+
+
+def test_a_day_later_the_same_form_creates_again(world, pinned_now, monkeypatch):
+    """Claims are kept for a day, then cleared: they only guard against repeats."""
+    form = FORMS["incident"]
+    client = _signed_in(world["writer"])
+    token = _token(client.get(form.page(world)).content.decode())
+    data = {**form.data("Sent again tomorrow"), "submission_token": token}
+    client.post(form.post(world), data)
+    pin_clock(monkeypatch, lambda: pinned_now + timedelta(days=1, minutes=1))
+    client.post(form.post(world), data)
+    assert form.created().count() == 2
+    assert FormSubmission.objects.count() == 1
