@@ -14,7 +14,7 @@ from actions.models import (
     Priority,
     default_due_date,
 )
-from core.forms import DateInput, VersionedModelForm, https_by_default
+from core.forms import DateInput, OneSubmissionMixin, VersionedModelForm, https_by_default
 from incidents.models import Incident, Service, Severity
 
 NEW_ITEM_PREFIX = "new-action"
@@ -61,7 +61,7 @@ class _ActionItemFieldsMixin:
         return due_date
 
 
-class ActionItemForm(_ActionItemFieldsMixin, forms.ModelForm):
+class ActionItemForm(OneSubmissionMixin, _ActionItemFieldsMixin, forms.ModelForm):
     """A new action item. The due date starts at the default for the priority; browsers with
     JavaScript keep it in step with the priority until someone picks a date."""
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
 from core.search import stored_search_vector
-from postmortems.models import Postmortem
+from postmortems.models import Postmortem, readable_by_q
 
 
 class Priority(models.TextChoices):
@@ -78,6 +78,17 @@ class ActionItemQuerySet(models.QuerySet):
 
     def owned_by(self, user):
         return self.filter(owner=user)
+
+    def visible_to(self, user):
+        """Every page, export, search and email that shows items reads them through this.
+
+        Items follow their postmortem: a draft's items are read only by its writers, reviewers
+        and staff. The one exception is the owner, who always sees what they own: they were
+        made answerable for it, their reminders list it, and they must be able to finish it,
+        even when the draft it came from is not theirs to read (its text stays hidden)."""
+        readable = readable_by_q(user, via="postmortem__")
+        # An empty Q means "every postmortem"; OR-ing it would drop it, not widen the filter.
+        return self.filter(Q(owner=user) | readable) if readable else self.all()
 
     def with_list_relations(self):
         return self.select_related("owner", "postmortem__incident")
@@ -265,8 +276,8 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
             )
 
     def can_edit(self, user) -> bool:
-        """The owner, the postmortem's writers, managers and staff may change an item;
-        everyone signed in may read it."""
+        """The owner, the postmortem's writers, managers and staff may change an item (of
+        those who may read it: see ``ActionItemQuerySet.visible_to``)."""
         return user.is_authenticated and (
             user.is_staff
             or user.pk == self.owner_id

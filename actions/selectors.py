@@ -146,6 +146,7 @@ def needs_no_actions_confirmation(postmortem: Postmortem) -> bool:
 def my_action_items(user, *, today: date) -> dict:
     """The user's items still to do (overdue first, then by due date) and those they closed
     recently. Two queries."""
+    # No visible_to(): an owner always sees what they own, drafts' items included (see there).
     items = ActionItem.objects.owned_by(user).with_list_relations()
     to_do = items.filter(status__in=TO_DO).order_by(
         _overdue_first(today), F("due_date").asc(nulls_last=True), "priority", "pk"
@@ -208,10 +209,13 @@ def _apply_filters(items: QuerySet, filters: dict, today: date) -> QuerySet:
     return items
 
 
-def action_item_list(*, filters: dict, today: date) -> QuerySet[ActionItem]:
-    """Items for the list page and its CSV export: filtered and sorted (overdue first, then by
-    due date, unless another order is asked for), with owner and incident fetched up front."""
-    items = _apply_filters(ActionItem.objects.with_list_relations(), filters, today)
+def action_item_list(*, user, filters: dict, today: date) -> QuerySet[ActionItem]:
+    """Items the user may read, for the list page and its CSV export: filtered and sorted
+    (overdue first, then by due date, unless another order is asked for), with owner and
+    incident fetched up front."""
+    items = _apply_filters(
+        ActionItem.objects.visible_to(user).with_list_relations(), filters, today
+    )
     return items.order_by(*SORT_ORDERS[filters.get("sort") or "due"](today), "pk")
 
 
@@ -233,8 +237,9 @@ def _owner_row(row: dict) -> dict:
     }
 
 
-def action_dashboard(*, filters: dict, today: date) -> dict:
-    """Everything the managers' dashboard shows, for items matching ``filters`` (service, owner,
+def action_dashboard(*, user, filters: dict, today: date) -> dict:
+    """Everything the managers' dashboard shows, for the items the user may read matching
+    ``filters`` (service, owner,
     priority, status), as of ``today`` in the viewer's time zone. Six queries.
 
     The completion and on-time rates look at the last 90 days and ignore the status filter
@@ -242,7 +247,9 @@ def action_dashboard(*, filters: dict, today: date) -> dict:
     """
     status_filter = {"status": filters["status"]} if filters.get("status") else {}
     scoped = _apply_filters(
-        ActionItem.objects.all(), {k: v for k, v in filters.items() if k != "status"}, today
+        ActionItem.objects.visible_to(user),
+        {k: v for k, v in filters.items() if k != "status"},
+        today,
     )
     items = _apply_filters(scoped, status_filter, today)
     status_q = Q(status__in=filters["status"]) if filters.get("status") else Q()
@@ -331,9 +338,11 @@ def action_dashboard(*, filters: dict, today: date) -> dict:
     }
 
 
-def search_action_items(*, text: str, filters: dict) -> QuerySet[ActionItem]:
-    items = ActionItem.objects.select_related("postmortem__incident", "owner").filter(
-        incident_facts_q(filters, via="postmortem__incident__")
+def search_action_items(*, user, text: str, filters: dict) -> QuerySet[ActionItem]:
+    items = (
+        ActionItem.objects.visible_to(user)
+        .select_related("postmortem__incident", "owner")
+        .filter(incident_facts_q(filters, via="postmortem__incident__"))
     )
     if statuses := filters.get("action_status"):
         items = items.filter(status__in=statuses)

@@ -217,7 +217,7 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
     - each active owner with an email address and items overdue or due within
       ``ACTION_REMINDER_DAYS_AHEAD`` days (on their own calendar) gets one digest;
     - each active Manager with an email address gets one summary of everything overdue on
-      their calendar, when anything is.
+      their calendar that they may read (``ActionItemQuerySet.visible_to``), when anything is.
     """
     now = now or timezone.now()
     days_ahead = settings.ACTION_REMINDER_DAYS_AHEAD
@@ -278,9 +278,18 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
         .distinct()
         .order_by("pk")
     )
+    item_ids = [item.pk for item in items]
     for manager in managers:
         today = local_today(manager, now=now)
-        overdue = [(i, (today - i.due_date).days) for i in items if i.due_date < today]
+        # Only what this manager may read: a draft's items stay with those who read the draft.
+        readable = set(
+            ActionItem.objects.filter(pk__in=item_ids)
+            .visible_to(manager)
+            .values_list("pk", flat=True)
+        )
+        overdue = [
+            (i, (today - i.due_date).days) for i in items if i.due_date < today and i.pk in readable
+        ]
         if not overdue:
             continue
         overdue.sort(key=lambda pair: (-pair[1], pair[0].priority, pair[0].pk))

@@ -48,15 +48,22 @@ def _item_target(item) -> str:
     return f"action-{item.pk}"
 
 
-def _get_postmortem(reference: str) -> Postmortem:
+def _get_postmortem(request, reference: str) -> Postmortem:
     number = Incident.number_from_reference(reference)
     if number is None:
         raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
-    return get_object_or_404(Postmortem.objects.with_page_relations(), incident__number=number)
+    postmortem = get_object_or_404(
+        Postmortem.objects.with_page_relations(), incident__number=number
+    )
+    if not postmortem.can_read(request.user):
+        raise PermissionDenied(
+            _("This postmortem is still a draft: only its writers, reviewers and staff read it.")
+        )
+    return postmortem
 
 
 def _get_postmortem_for_adding(request, reference: str) -> Postmortem:
-    postmortem = _get_postmortem(reference)
+    postmortem = _get_postmortem(request, reference)
     if not can_add_action_items(postmortem, request.user):
         raise PermissionDenied(
             _("Only the postmortem's writers, managers and staff may add action items to it.")
@@ -64,17 +71,20 @@ def _get_postmortem_for_adding(request, reference: str) -> Postmortem:
     return postmortem
 
 
-def _get_item(pk: int, *, for_update: bool = False) -> ActionItem:
-    items = ActionItem.objects.select_related(
-        "owner", "created_by", "postmortem__incident", "postmortem__author"
-    ).prefetch_related("postmortem__co_authors")
+def _get_item(request, pk: int, *, for_update: bool = False) -> ActionItem:
+    """The item, if the user may read it (``ActionItemQuerySet.visible_to``); else 404."""
+    items = (
+        ActionItem.objects.visible_to(request.user)
+        .select_related("owner", "created_by", "postmortem__incident", "postmortem__author")
+        .prefetch_related("postmortem__co_authors")
+    )
     if for_update:
         items = items.select_for_update(of=("self",))
     return get_object_or_404(items, pk=pk)
 
 
 def _get_item_for_edit(request, pk: int) -> ActionItem:
-    item = _get_item(pk, for_update=request.method == "POST")
+    item = _get_item(request, pk, for_update=request.method == "POST")
     if not item.can_edit(request.user):
         raise PermissionDenied(
             _("Only the owner, the postmortem's writers, managers and staff may change this.")
@@ -121,7 +131,7 @@ def my_items(request):
 @require_GET
 def item_list_view(request):
     context = filtered_list_context(
-        request, ActionItemFilterForm, action_item_list, today=local_today()
+        request, ActionItemFilterForm, action_item_list, user=request.user, today=local_today()
     )
     filters = context["filters"]
     return render(
@@ -151,7 +161,7 @@ def item_export(request):
     filter_form = ActionItemFilterForm(request.GET or None)
     today = local_today()
     items = action_item_list(
-        filters=filter_form.filters() if request.GET else {}, today=today
+        user=request.user, filters=filter_form.filters() if request.GET else {}, today=today
     ).select_related("created_by")
     items = items.prefetch_related("postmortem__incident__services").iterator(chunk_size=500)
     response = StreamingHttpResponse(
@@ -172,7 +182,7 @@ def dashboard(request):
         {
             "filter_form": filter_form,
             "is_filtered": bool(filters),
-            **action_dashboard(filters=filters, today=local_today()),
+            **action_dashboard(user=request.user, filters=filters, today=local_today()),
         },
     )
 
@@ -182,7 +192,7 @@ def dashboard(request):
 
 @require_GET
 def item_detail(request, pk):
-    item = _get_item(pk)
+    item = _get_item(request, pk)
     return render(
         request,
         "actions/actionitem_detail.html",
@@ -197,20 +207,24 @@ def item_detail(request, pk):
 @require_GET
 def postmortem_items(request, reference):
     """The postmortem page's action item section on its own (htmx: after cancelling an edit)."""
-    postmortem = _get_postmortem(reference)
+    postmortem = _get_postmortem(request, reference)
     if not request.htmx:
         return redirect(f"{postmortem.get_absolute_url()}#{POSTMORTEM_TARGET}")
     return _render_postmortem_actions(request, postmortem)
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def item_create(request, reference):
     postmortem = _get_postmortem_for_adding(request, reference)
     form = ActionItemForm(request.POST or None, today=local_today())
     if request.method == "POST" and form.is_valid():
+        if repeat := form.claim_submission(request):
+            return repeat
         item = action_item_create(
             postmortem=postmortem, created_by=request.user, **form.cleaned_data
         )
+        form.record_submission(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
         notice = _("Action item “%(title)s” added.") % {"title": item.title}
         if request.htmx:
             return _render_postmortem_actions(request, postmortem, notice=notice)

@@ -1,8 +1,16 @@
-from django import forms
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+import hashlib
+import uuid
+from datetime import timedelta
 
-from core.models import User
+from django import forms
+from django.contrib import messages
+from django.db import IntegrityError, models, transaction
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.models import FormSubmission, User
 
 
 def https_by_default(db_field, **kwargs):
@@ -64,6 +72,84 @@ class VersionedModelForm(forms.ModelForm):
             self.data[self.add_prefix("version")] = self.current_version
             raise forms.ValidationError(self.conflict_message, code="stale")
         return cleaned
+
+
+class OneSubmissionMixin:
+    """For forms that create something: submitting the same rendered form twice (a double
+    click, a request the browser sends again) creates it once.
+
+    Each rendering carries a new one-time token. The view, inside the transaction that creates,
+    calls ``claim_submission(request)`` first: a repeat gets a response leading to what the first
+    submission created (concurrent repeats wait for the first to commit); otherwise it creates
+    and calls ``record_submission(result)``.
+    """
+
+    already_submitted_message = _("That was already sent once; here is what it created.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission_token"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=uuid.uuid4
+        )
+        self._submission = None
+
+    def clean(self):
+        cleaned = super().clean()
+        # Read from the data when needed; not part of what is created.
+        self.cleaned_data.pop("submission_token", None)
+        return cleaned
+
+    def _token(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(str(self.data.get(self.add_prefix("submission_token"), "")))
+        except ValueError:
+            return None
+
+    def _content_digest(self) -> str:
+        content = sorted(
+            (key, self.data.getlist(key) if hasattr(self.data, "getlist") else self.data[key])
+            for key in self.data
+            if key != "csrfmiddlewaretoken"
+        )
+        return hashlib.sha256(repr(content).encode()).hexdigest()
+
+    def claim_submission(self, request):
+        """None when this submission should create (the caller then does, in the same
+        transaction); for a repeat, a redirect (htmx: a client redirect) to what the first
+        created, with a message."""
+        if not transaction.get_connection().in_atomic_block:
+            # Claimed and recorded in separate commits, a concurrent repeat would find the
+            # claim without its result and create again.
+            raise RuntimeError("claim_submission() needs the view's creating transaction.")
+        token = self._token()
+        if token is None:
+            return None
+        digest = self._content_digest()
+        # A day is long enough to catch any repeat; older claims are just kept from piling up.
+        FormSubmission.objects.filter(
+            user=request.user, created_at__lt=timezone.now() - timedelta(days=1)
+        ).delete()
+        try:
+            with transaction.atomic():
+                self._submission = FormSubmission.objects.create(
+                    user=request.user, token=token, content_digest=digest
+                )
+        except IntegrityError:
+            earlier = FormSubmission.objects.get(user=request.user, token=token)
+            if earlier.content_digest != digest or not earlier.result_url:
+                return None
+            messages.info(request, self.already_submitted_message)
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(earlier.result_url)
+            return redirect(earlier.result_url)
+        return None
+
+    def record_submission(self, result) -> None:
+        """Remember where the created ``result`` (an object with a page, or a URL) is shown."""
+        if self._submission is not None:
+            url = result if isinstance(result, str) else result.get_absolute_url()
+            self._submission.result_url = url[:500]
+            self._submission.save(update_fields=["result_url"])
 
 
 class FilterForm(forms.Form):

@@ -1,5 +1,6 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.functional import cached_property
@@ -59,3 +60,28 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.has_role(Role.MANAGER)
+
+
+class FormSubmission(models.Model):
+    """The first submission of one rendered create form (see ``core.forms.OneSubmissionMixin``):
+    a repeat of it (a double click, a resent request) leads to what it created instead of
+    creating it again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    token = models.UUIDField()
+    # What was sent (sha256): the same token with other content is a page brought back with the
+    # browser's Back button and changed, which is a new submission.
+    content_digest = models.CharField(max_length=64)
+    result_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Its index also serves the "submitted before?" lookup.
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.token} by {self.user_id}"

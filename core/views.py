@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from actions.selectors import search_action_items
@@ -25,6 +27,30 @@ def account_settings(request):
         messages.success(request, _("Your settings are saved."))
         return redirect("account-settings")
     return render(request, "registration/account_settings.html", {"form": form})
+
+
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a sign-in while locked out (``AXES_LOCKOUT_CALLABLE``): the
+    sign-in page again, saying why and for how long, with the username kept."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": AuthenticationForm(request, initial={"username": username}),
+            "next": request.POST.get("next", ""),
+            "locked_out_message": ngettext(
+                "Too many failed sign-ins for this username from your network. Sign-in is "
+                "paused for %(minutes)s minute; try again then, or ask staff to unlock it.",
+                "Too many failed sign-ins for this username from your network. Sign-in is "
+                "paused for %(minutes)s minutes; try again then, or ask staff to unlock it.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        },
+        status=429,
+    )
 
 
 def home(request):
@@ -53,7 +79,7 @@ def search(request):
         "incidents": lambda: search_incidents(text=text, filters=filters),
         "postmortems": lambda: search_postmortems(user=request.user, text=text, filters=filters),
         "timeline": lambda: search_timeline_entries(text=text, filters=filters),
-        "actions": lambda: search_action_items(text=text, filters=filters),
+        "actions": lambda: search_action_items(user=request.user, text=text, filters=filters),
     }
     groups, page = [], None
     if search_words(text):

@@ -7,6 +7,7 @@ from core.forms import (
     DateInput,
     DateTimeLocalInput,
     FilterForm,
+    OneSubmissionMixin,
     VersionedModelForm,
     https_by_default,
 )
@@ -37,7 +38,7 @@ def _time_zone_help() -> str:
     return _("In your time zone (%(zone)s).") % {"zone": timezone.get_current_timezone_name()}
 
 
-class IncidentForm(VersionedModelForm):
+class IncidentForm(OneSubmissionMixin, VersionedModelForm):
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -96,7 +97,7 @@ class IncidentForm(VersionedModelForm):
         self.instance.tags.set(Tag.from_names(self.cleaned_data["tags"]))
 
 
-class TimelineEntryForm(VersionedModelForm):
+class TimelineEntryForm(OneSubmissionMixin, VersionedModelForm):
     class Meta:
         model = TimelineEntry
         fields = ["occurred_at", "kind", "body", "source_url"]

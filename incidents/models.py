@@ -1,3 +1,4 @@
+import hashlib
 import re
 from datetime import datetime, timedelta
 
@@ -74,7 +75,7 @@ class Tag(models.Model):
     """A free-form label on incidents ("deploy", "dns", "capacity"), usable as a filter."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
-    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, allow_unicode=True)
 
     class Meta:
         ordering = ["name"]
@@ -88,11 +89,22 @@ class Tag(models.Model):
     def from_names(cls, names) -> list["Tag"]:
         """The tags with these names, created as needed; names are lower-cased and trimmed."""
         tags = []
-        for name in dict.fromkeys(n.strip().lower() for n in names if n.strip()):
-            slug = slugify(name)[:60] or "tag"
-            tag, _created = cls.objects.get_or_create(slug=slug, defaults={"name": name[:50]})
+        for name in dict.fromkeys(n.strip().lower()[:50] for n in names if n.strip()):
+            tag = cls.objects.filter(name=name).first()
+            if tag is None:
+                # Names that differ only in punctuation ("dns", "dns!") share a slug: one tag.
+                tag, _created = cls.objects.get_or_create(
+                    slug=tag_slug(name), defaults={"name": name}
+                )
             tags.append(tag)
         return tags
+
+
+def tag_slug(name: str) -> str:
+    """A tag's slug: the letters and digits of its name in any script ("сеть", "中文"). A name
+    with none (emoji, punctuation) gets a short hash of itself, so two such names never merge."""
+    slug = slugify(name, allow_unicode=True)[:60].strip("-")
+    return slug or f"tag-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 class IncidentQuerySet(models.QuerySet):

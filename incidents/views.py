@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -84,14 +85,18 @@ def incident_list_view(request):
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def incident_create(request):
     form = IncidentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        if repeat := form.claim_submission(request):
+            return repeat
         try:
             incident = services.incident_create(created_by=request.user, **_incident_facts(form))
         except REFUSALS as refusal:
             _add_refusal(form, refusal)
         else:
+            form.record_submission(incident)
             messages.success(request, _("Incident %(ref)s created.") % {"ref": incident.reference})
             return redirect(incident)
     return render(request, "incidents/incident_form.html", {"form": form})
@@ -154,10 +159,13 @@ def _timeline_context(request, incident, entry_form) -> dict:
 
 
 @require_POST
+@transaction.atomic
 def timeline_entry_create(request, reference):
     incident = _get_incident(reference)
     form = TimelineEntryForm(request.POST)
     if form.is_valid():
+        if repeat := form.claim_submission(request):
+            return repeat
         try:
             entry = services.timeline_entry_create(
                 incident=incident, author=request.user, **_entry_fields(form)
@@ -165,6 +173,7 @@ def timeline_entry_create(request, reference):
         except REFUSALS as refusal:
             _add_refusal(form, refusal)
         else:
+            form.record_submission(entry)
             form = TimelineEntryForm()
             if not request.htmx:
                 messages.success(request, _("Timeline entry added."))

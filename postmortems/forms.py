@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import FilterForm
+from core.forms import FilterForm, OneSubmissionMixin
 from core.models import Role
 from incidents.models import Service, Severity
 from postmortems.models import Comment, PostmortemStatus, PostmortemTemplate
@@ -140,8 +140,10 @@ class PublishForm(forms.Form):
     )
 
 
-class CommentForm(forms.ModelForm):
-    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class CommentForm(OneSubmissionMixin, forms.ModelForm):
+    parent = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1
+    )
 
     class Meta:
         model = Comment

@@ -66,18 +66,23 @@ class PostmortemStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+def readable_by_q(user, *, via: str = "") -> models.Q:
+    """Who reads a postmortem, as a filter on postmortems reached through ``via`` (e.g.
+    ``"postmortem__"`` from its action items). Drafts are work in progress: only their writers,
+    reviewers and staff read them. Everything past draft is open to everyone signed in."""
+    if user.is_staff or user.has_role(Role.REVIEWER):
+        return models.Q()
+    coauthored = Postmortem.co_authors.through.objects.filter(user=user).values("postmortem")
+    return (
+        ~models.Q(**{f"{via}status": PostmortemStatus.DRAFT})
+        | models.Q(**{f"{via}author": user})
+        | models.Q(**{f"{via}pk__in": coauthored})
+    )
+
+
 class PostmortemQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Drafts are work in progress: only their writers, reviewers and staff read them.
-        Everything past draft is open to everyone signed in."""
-        if user.is_staff or user.has_role(Role.REVIEWER):
-            return self
-        coauthored = Postmortem.co_authors.through.objects.filter(user=user).values("postmortem")
-        return self.filter(
-            ~models.Q(status=PostmortemStatus.DRAFT)
-            | models.Q(author=user)
-            | models.Q(pk__in=coauthored)
-        )
+        return self.filter(readable_by_q(user))
 
     def with_page_relations(self):
         return self.select_related("incident", "author").prefetch_related("co_authors")

@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident
@@ -15,6 +15,18 @@ from postmortems.sections import SECTION_FIELDS
 
 class PostmortemError(Exception):
     """A refusal with a message a person can act on."""
+
+
+class AlreadyStarted(PostmortemError):
+    """The incident has its postmortem already (perhaps started a moment ago by a double click
+    or by someone else)."""
+
+    def __init__(self, *, postmortem: Postmortem):
+        self.postmortem = postmortem
+        super().__init__(
+            _("%(ref)s already has a postmortem: here it is.")
+            % {"ref": postmortem.incident.reference}
+        )
 
 
 class StaleEdit(PostmortemError):
@@ -48,13 +60,20 @@ def _record_revision(*, postmortem, editor, changed, note="") -> Revision:
 def postmortem_create(
     *, incident: Incident, author, template: PostmortemTemplate | None
 ) -> Postmortem:
-    if Postmortem.objects.filter(incident=incident).exists():
-        raise PostmortemError(_("%(ref)s already has a postmortem.") % {"ref": incident.reference})
+    if existing := Postmortem.objects.filter(incident=incident).first():
+        raise AlreadyStarted(postmortem=existing)
     prompts = template.prompts if template else {}
     postmortem = Postmortem(incident=incident, author=author, template=template)
     for field in SECTION_FIELDS:
         setattr(postmortem, field, prompts.get(field, ""))
-    postmortem.save()
+    try:
+        with transaction.atomic():
+            postmortem.save()
+    except IntegrityError:
+        # Started concurrently: the other request's insert committed first.
+        if existing := Postmortem.objects.filter(incident=incident).first():
+            raise AlreadyStarted(postmortem=existing) from None
+        raise
     note = _("Started from “%(template)s”") % {"template": template} if template else ""
     _record_revision(postmortem=postmortem, editor=author, changed=[], note=note)
     return postmortem

@@ -3,10 +3,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from actions.selectors import (
@@ -48,6 +50,7 @@ from postmortems.selectors import (
     revision_list,
 )
 from postmortems.services import (
+    AlreadyStarted,
     PostmortemError,
     StaleEdit,
     postmortem_create,
@@ -87,6 +90,8 @@ def postmortem_list_view(request):
 def postmortem_start(request, reference):
     incident = get_object_or_404(Incident, number=Incident.number_from_reference(reference) or -1)
     if Postmortem.objects.filter(incident=incident).exists():
+        if request.method == "POST":
+            messages.info(request, str(AlreadyStarted(postmortem=incident.postmortem)))
         return redirect(incident.postmortem)
     if not _may_start_postmortem(request.user, incident):
         raise PermissionDenied(
@@ -98,6 +103,9 @@ def postmortem_start(request, reference):
             postmortem_create(
                 incident=incident, author=request.user, template=form.cleaned_data["template"]
             )
+        except AlreadyStarted as started:
+            messages.info(request, str(started))
+            return redirect(started.postmortem)
         except PostmortemError as error:
             messages.error(request, str(error))
             return redirect(incident)
@@ -342,6 +350,26 @@ def _review_forms(postmortem, bound_action=None, data=None) -> dict:
     return forms
 
 
+class ReplyTargetMissing(PostmortemError):
+    """A reply's ``parent`` names no comment of this postmortem (deleted, or tampered with)."""
+
+
+REPLY_TARGET_MISSING = gettext_lazy(
+    "The comment you replied to is not on this postmortem. Your text is kept below: post it "
+    "as a new comment."
+)
+
+
+def _as_new_comment(data, refusal) -> CommentForm:
+    """The refused reply's text in the new-comment form (there is no thread to show it in)."""
+    data = data.copy()
+    data["parent"] = ""
+    form = CommentForm(data)
+    form.is_valid()
+    form.add_error(None, str(refusal))
+    return form
+
+
 def _perform_review_action(action, form, postmortem, user):
     data = form.cleaned_data
     if action == "request_review":
@@ -365,14 +393,18 @@ def _perform_review_action(action, form, postmortem, user):
         return _("Published to the organisation.")
     parent = None
     if data.get("parent"):
-        parent = get_object_or_404(Comment, pk=data["parent"], postmortem=postmortem)
-    review.add_comment(
+        parent = Comment.objects.filter(pk=data["parent"], postmortem=postmortem).first()
+        if parent is None:
+            raise ReplyTargetMissing(str(REPLY_TARGET_MISSING))
+    comment = review.add_comment(
         postmortem=postmortem,
         actor=user,
         body=data["body"],
         section=data["section"],
         parent=parent,
     )
+    review_url = reverse("postmortems:review", args=[postmortem.incident.reference])
+    form.record_submission(f"{review_url}#comment-{comment.parent_id or comment.pk}")
     return _("Comment posted.")
 
 
@@ -391,12 +423,19 @@ def postmortem_review(request, reference):
         form = forms[action]
         if form.is_valid():
             try:
-                message = _perform_review_action(action, form, postmortem, request.user)
+                with transaction.atomic():
+                    if action == "comment" and (repeat := form.claim_submission(request)):
+                        return repeat
+                    message = _perform_review_action(action, form, postmortem, request.user)
+            except ReplyTargetMissing as refusal:
+                forms["comment"] = _as_new_comment(request.POST, refusal)
             except PostmortemError as refusal:
                 form.add_error(None, str(refusal))
             else:
                 messages.success(request, message)
                 return redirect("postmortems:review", reference=reference)
+        elif action == "comment" and "parent" in form.errors:
+            forms["comment"] = _as_new_comment(request.POST, REPLY_TARGET_MISSING)
     threads = review_threads(postmortem)
     return render(
         request,

@@ -1,6 +1,8 @@
 import time
 from datetime import UTC, datetime, timedelta
 
+import axes.attempts
+import axes.handlers.proxy
 import pytest
 from django.utils import timezone
 
@@ -37,10 +39,16 @@ def pinned_now(request, monkeypatch):
     after another keep distinct timestamps (optimistic locking compares them)."""
     instant = getattr(request, "param", DEFAULT_INSTANT)
     started = time.monotonic()
-    monkeypatch.setattr(
-        timezone, "now", lambda: instant + timedelta(seconds=time.monotonic() - started)
-    )
+    pin_clock(monkeypatch, lambda: instant + timedelta(seconds=time.monotonic() - started))
     return instant
+
+
+def pin_clock(monkeypatch, now) -> None:
+    """Make ``now`` the clock of Django and of django-axes (which imported ``now`` by name: its
+    sign-in lockout windows must see the same time as the attempts it records)."""
+    monkeypatch.setattr(timezone, "now", now)
+    monkeypatch.setattr(axes.attempts, "now", now)
+    monkeypatch.setattr(axes.handlers.proxy, "now", now)
 
 
 @pytest.fixture(autouse=True)

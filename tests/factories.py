@@ -98,7 +98,9 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "actions.ActionItem"
 
-    postmortem = factory.SubFactory(PostmortemFactory)
+    # Published, so everyone signed in may read the item (a draft's items are hidden from
+    # outsiders: see ActionItemQuerySet.visible_to). Pass a draft postmortem to test that.
+    postmortem = factory.SubFactory(PostmortemFactory, status="published")
     title = factory.Sequence(lambda n: f"Action item {n}")
     owner = factory.SubFactory(UserFactory)
     due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(weeks=8))

@@ -36,7 +36,7 @@ def test_the_export_holds_each_items_facts(outsider, make_client, settings):
     )
     owner = UserFactory(first_name="Olive", last_name="Owner", email="olive@example.com")
     item = ActionItemFactory(
-        postmortem=PostmortemFactory(incident=incident),
+        postmortem=PostmortemFactory(status="published", incident=incident),
         title="Validate units",
         kind="detect",
         priority="P1",

@@ -113,10 +113,10 @@ def test_completing_records_when_and_reopening_clears_it(make_client, postmortem
     assert statuses == [("open", "done"), ("done", "open")]
 
 
-def test_a_stale_edit_is_refused_and_keeps_the_typed_text(make_client, postmortem, author, manager):
+def test_a_stale_edit_is_refused_and_keeps_the_typed_text(make_client, postmortem, author, staff):
     item = ActionItemFactory(postmortem=postmortem, title="Original")
     loaded = edit_data(item)
-    first, second = make_client(author), make_client(manager)
+    first, second = make_client(author), make_client(staff)
     url = reverse("actions:update", args=[item.pk])
     assert first.post(url, {**loaded, f"action-{item.pk}-title": "First"}).status_code == 302
     response = second.post(url, {**loaded, f"action-{item.pk}-title": "Second"})

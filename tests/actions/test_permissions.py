@@ -1,5 +1,6 @@
 """Owners, the postmortem's writers, managers and staff may change an item; everyone signed in
-may read it; nobody signed out may do either."""
+may read an item of a published postmortem; nobody signed out may do either. (Drafts' items:
+tests/actions/test_draft_items_visibility.py.)"""
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast():
     writer, co_writer, owner = UserFactory(), UserFactory(), UserFactory()
-    postmortem = PostmortemFactory(author=writer, co_authors=[co_writer])
+    postmortem = PostmortemFactory(author=writer, co_authors=[co_writer], status="published")
     item = ActionItemFactory(postmortem=postmortem, owner=owner, title="Original")
     return {
         "item": item,

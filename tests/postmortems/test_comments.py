@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from postmortems import review
 from postmortems.models import Comment
+from tests.factories import PostmortemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,37 @@ def test_the_document_links_to_the_review_with_the_open_comment_count(
     review.add_comment(postmortem=postmortem, actor=reviewer, body="Two")
     page = make_client(reviewer).get(postmortem.get_absolute_url()).content.decode()
     assert 'title="open comments">2</span>' in page
+
+
+def _other_postmortems_comment(reviewer):
+    return review.add_comment(postmortem=PostmortemFactory(), actor=reviewer, body="Elsewhere")
+
+
+@pytest.mark.parametrize(
+    "parent",
+    ["another postmortem's comment", "a deleted comment", "not a number", "out of range"],
+)
+def test_a_reply_to_a_comment_not_on_this_postmortem_keeps_the_typed_text(
+    parent, make_client, author, reviewer, postmortem
+):
+    top = review.add_comment(postmortem=postmortem, actor=reviewer, body="Question")
+    deleted = review.add_comment(postmortem=postmortem, actor=reviewer, body="Gone soon")
+    deleted_pk = deleted.pk
+    deleted.delete()
+    parent_value = {
+        "another postmortem's comment": _other_postmortems_comment(reviewer).pk,
+        "a deleted comment": deleted_pk,
+        "not a number": "12abc",
+        "out of range": "99999999999999999999999",
+    }[parent]
+    response = make_client(author).post(
+        _review_url(postmortem),
+        {"action": "comment", "parent": parent_value, "body": "My carefully typed answer"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The comment you replied to is not on this postmortem." in page
+    assert "My carefully typed answer</textarea>" in page
+    assert list(postmortem.comments.all()) == [top]
+    # Posting the kept text again makes it a new comment.
+    assert 'name="parent"' not in page.split('id="comments"')[1].split("New comment")[1]
