@@ -208,14 +208,18 @@ def item_create(request, reference):
     postmortem = _get_postmortem_for_adding(request, reference)
     form = ActionItemForm(request.POST or None, today=local_today())
     if request.method == "POST" and form.is_valid():
-        item = action_item_create(
-            postmortem=postmortem, created_by=request.user, **form.cleaned_data
-        )
-        notice = _("Action item “%(title)s” added.") % {"title": item.title}
-        if request.htmx:
-            return _render_postmortem_actions(request, postmortem, notice=notice)
-        messages.success(request, notice)
-        return redirect(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
+        try:
+            item = action_item_create(
+                postmortem=postmortem, created_by=request.user, **form.cleaned_data
+            )
+        except ActionItemError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            notice = _("Action item “%(title)s” added.") % {"title": item.title}
+            if request.htmx:
+                return _render_postmortem_actions(request, postmortem, notice=notice)
+            messages.success(request, notice)
+            return redirect(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
     if request.htmx:
         return _render_postmortem_actions(request, postmortem, form=form)
     return render(request, "actions/actionitem_form.html", {"form": form, "postmortem": postmortem})

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.lists import filtered_list_context
+from incidents.changes import ChangeRefused, change_recorded, check_change_allowed
 from incidents.forms import IncidentFilterForm, IncidentForm, TimelineEntryForm
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import incident_list, incident_timeline, similar_incidents
@@ -41,6 +42,19 @@ def _get_entry_for_edit(request, reference: str, pk: int) -> TimelineEntry:
     return entry
 
 
+# The incident fields its postmortem shows: changing them changes the postmortem's document.
+POSTMORTEM_FACTS = {
+    "title",
+    "severity",
+    "started_at",
+    "detected_at",
+    "mitigated_at",
+    "resolved_at",
+    "customer_impact",
+    "services",
+}
+
+
 def incident_list_view(request):
     context = filtered_list_context(request, IncidentFilterForm, incident_list)
     return render(request, "incidents/incident_list.html", context)
@@ -65,9 +79,23 @@ def incident_update(request, reference):
     incident = _get_incident_for_edit(request, reference)
     form = IncidentForm(request.POST if request.method == "POST" else None, instance=incident)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
-        return redirect(incident)
+        facts_changed = sorted(POSTMORTEM_FACTS.intersection(form.changed_data))
+        try:
+            if facts_changed:
+                check_change_allowed(incident=incident, actor=request.user)
+        except ChangeRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            form.save()
+            if facts_changed:
+                change_recorded(
+                    incident=incident,
+                    actor=request.user,
+                    description=_("Changed the incident's %(fields)s")
+                    % {"fields": ", ".join(str(form.fields[f].label) for f in facts_changed)},
+                )
+            messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+            return redirect(incident)
     return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
 
 
@@ -91,22 +119,47 @@ def _detail_context(request, incident, entry_form) -> dict:
     }
 
 
+def _change_refusal(incident, user) -> str:
+    """Why the incident's timeline and facts may not change now (its postmortem is approved, or
+    published without an open amendment); empty when they may."""
+    try:
+        check_change_allowed(incident=incident, actor=user)
+    except ChangeRefused as refusal:
+        return str(refusal)
+    return ""
+
+
 def _timeline_context(request, incident, entry_form) -> dict:
     entries, show_dates = incident_timeline(incident)
+    refusal = _change_refusal(incident, request.user)
     for entry in entries:
-        entry.editable = entry.can_edit(request.user)
-    return {"entries": entries, "show_dates": show_dates, "entry_form": entry_form}
+        entry.editable = not refusal and entry.can_edit(request.user)
+    return {
+        "entries": entries,
+        "show_dates": show_dates,
+        "entry_form": entry_form,
+        "timeline_refusal": refusal,
+    }
 
 
 @require_POST
+@transaction.atomic
 def timeline_entry_create(request, reference):
     incident = _get_incident(reference)
     form = TimelineEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            check_change_allowed(incident=incident, actor=request.user)
+        except ChangeRefused as refusal:
+            form.add_error(None, str(refusal))
     if form.is_valid():
         entry = form.save(commit=False)
         entry.incident = incident
         entry.author = request.user
         entry.save()
+        change_recorded(
+            incident=incident, actor=request.user, description=_("Added a timeline entry")
+        )
         form = TimelineEntryForm()
         if not request.htmx:
             messages.success(request, _("Timeline entry added."))
@@ -125,9 +178,19 @@ def timeline_entry_update(request, reference, pk):
     entry = _get_entry_for_edit(request, reference, pk)
     form = TimelineEntryForm(request.POST if request.method == "POST" else None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Timeline entry saved."))
-        return redirect(entry)
+        try:
+            check_change_allowed(incident=entry.incident, actor=request.user)
+        except ChangeRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            form.save()
+            change_recorded(
+                incident=entry.incident,
+                actor=request.user,
+                description=_("Changed a timeline entry"),
+            )
+            messages.success(request, _("Timeline entry saved."))
+            return redirect(entry)
     return render(
         request,
         "incidents/timelineentry_form.html",
@@ -136,10 +199,19 @@ def timeline_entry_update(request, reference, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def timeline_entry_delete(request, reference, pk):
     entry = _get_entry_for_edit(request, reference, pk)
     if request.method == "POST":
+        try:
+            check_change_allowed(incident=entry.incident, actor=request.user)
+        except ChangeRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(entry)
         entry.delete()
+        change_recorded(
+            incident=entry.incident, actor=request.user, description=_("Deleted a timeline entry")
+        )
         messages.success(request, _("Timeline entry deleted."))
         return redirect(entry.incident)
     return render(
