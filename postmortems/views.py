@@ -425,6 +425,20 @@ def _perform_review_action(action, form, postmortem, user):
     return _("Comment posted.")
 
 
+def _offered_review_actions(postmortem, user) -> set[str]:
+    """The actions whose forms the review page shows this user (as its template decides)."""
+    status = postmortem.status
+    is_writer = user.is_staff or postmortem.is_writer(user)
+    offered = {"comment"}
+    if is_writer and status in (PostmortemStatus.DRAFT, PostmortemStatus.CHANGES_REQUESTED):
+        offered.add("request_review")
+    if review.may_review(postmortem, user) and status == PostmortemStatus.IN_REVIEW:
+        offered.update({"approve", "request_changes"})
+    if is_writer and status == PostmortemStatus.APPROVED:
+        offered.update({"publish", "withdraw_approval"})
+    return offered
+
+
 @require_http_methods(["GET", "POST"])
 def postmortem_review(request, reference):
     """The review page: state, reviewers, gates, comments and activity, and every review action.
@@ -455,6 +469,10 @@ def postmortem_review(request, reference):
             "incident": postmortem.incident,
             "forms": forms,
             "failed_action": action,
+            # A refusal of an action whose form the page does not show is shown on its own.
+            "stray_refusal": forms[action]
+            if action and action not in _offered_review_actions(postmortem, request.user)
+            else None,
             "threads": threads,
             "open_count": sum(1 for thread in threads if thread.is_open),
             "activity": activity_feed(postmortem),
