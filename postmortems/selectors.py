@@ -68,10 +68,12 @@ def review_queue(user) -> dict[str, QuerySet[Postmortem]]:
     mine = Q(author=user) | Q(co_authors=user)
     base = Postmortem.objects.select_related("incident", "author").order_by("-updated_at")
     return {
+        # Not approved yet, or approved before a change that voided the approval.
         "to_review": base.filter(
+            Q(review_requests__approved_at__isnull=True)
+            | Q(review_requests__voided_at__isnull=False),
             status=PostmortemStatus.IN_REVIEW,
             review_requests__reviewer=user,
-            review_requests__approved_at__isnull=True,
         ),
         "changes_requested": base.filter(
             mine, status=PostmortemStatus.CHANGES_REQUESTED

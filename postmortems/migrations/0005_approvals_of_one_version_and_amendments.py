@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def remember_writers(apps, schema_editor):
+def remember_writers_and_published_records(apps, schema_editor):
     """Everyone writing a postmortem now has written it; approvals before this recorded no
     version, so they approved the text as it stands."""
     Postmortem = apps.get_model("postmortems", "Postmortem")
@@ -16,6 +16,37 @@ def remember_writers(apps, schema_editor):
             postmortem.save(update_fields=["review_round"])
     ReviewRequest = apps.get_model("postmortems", "ReviewRequest")
     ReviewRequest.objects.filter(approved_at__isnull=False).update(approved_version=1)
+    for postmortem in Postmortem.objects.filter(status="published").select_related("incident"):
+        postmortem.published_record = _incident_record(postmortem.incident)
+        postmortem.save(update_fields=["published_record"])
+
+
+def _incident_record(incident) -> dict:
+    """What postmortems.selectors.incident_record records, from the historical models."""
+    times = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+    facts = {
+        name: getattr(incident, name)
+        for name in ("title", "severity", "customer_impact", "customer_impact_html")
+    }
+    for name in times:
+        moment = getattr(incident, name)
+        facts[name] = moment.isoformat() if moment else None
+    facts["services"] = [service.name for service in incident.services.all()]
+    timeline = [
+        {
+            "id": entry.pk,
+            "occurred_at": entry.occurred_at.isoformat(),
+            "kind": entry.kind,
+            "body_html": entry.body_html,
+            "author": f"{entry.author.first_name} {entry.author.last_name}".strip()
+            or entry.author.username,
+            "source_url": entry.source_url,
+        }
+        for entry in incident.timeline_entries.select_related("author").order_by(
+            "occurred_at", "id"
+        )
+    ]
+    return {"facts": facts, "timeline": timeline}
 
 
 class Migration(migrations.Migration):
@@ -113,5 +144,5 @@ class Migration(migrations.Migration):
             model_name='documentchange',
             index=models.Index(fields=['postmortem', 'round', 'actor'], name='document_change_round_idx'),
         ),
-        migrations.RunPython(remember_writers, migrations.RunPython.noop),
+        migrations.RunPython(remember_writers_and_published_records, migrations.RunPython.noop),
 ]
