@@ -80,5 +80,13 @@ class PostmortemAdmin(admin.ModelAdmin):
     search_fields = ("incident__title",)
     raw_id_fields = ("incident", "author")
     filter_horizontal = ("co_authors",)
-    readonly_fields = ("version",)
+    # The review workflow's own records: changed only through its services.
+    readonly_fields = ("version", "content_version", "review_round", "published_record")
+    exclude = ("past_writers",)
     inlines = [RevisionInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Whoever is made a writer here has written it, as through the postmortem's own page.
+        postmortem = form.instance
+        postmortem.past_writers.add(postmortem.author, *postmortem.co_authors.all())

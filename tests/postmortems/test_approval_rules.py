@@ -251,3 +251,33 @@ def test_every_change_is_kept_with_who_made_it_and_its_round(ready, people, make
         ("reviewer", 1, "Added a timeline entry"),
     ]
     assert TimelineEntry.objects.filter(incident=postmortem.incident).count() == 1
+
+
+def test_a_voided_approval_puts_the_postmortem_back_in_the_reviewers_queue(
+    ready, people, make_client, settings
+):
+    settings.POSTMORTEM_REQUIRED_APPROVALS = 2
+    postmortem = in_state(ready, S.IN_REVIEW, people)
+    reviewer = make_client(people["reviewer"])
+    queue = reverse("postmortems:queue")
+    review.approve(postmortem=postmortem, actor=people["reviewer"])
+    assert "Checkout outage" not in reviewer.get(queue).content.decode()
+    edits.edit_section(make_client(people["author"]), postmortem)
+    assert "Checkout outage" in reviewer.get(queue).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_timeline_changes_are_recorded_outside_a_test_transaction(make_client):
+    from postmortems.services import postmortem_create
+    from tests.factories import IncidentFactory, TimelineEntryFactory
+
+    author = UserFactory(username="author")
+    postmortem = postmortem_create(incident=IncidentFactory(), author=author, template=None)
+    entry = TimelineEntryFactory(incident=postmortem.incident, author=author)
+    client = make_client(author)
+    assert edits.edit_timeline_entry(client, postmortem, entry).status_code == 302
+    assert edits.delete_timeline_entry(client, postmortem, entry).status_code == 302
+    assert [c.description for c in postmortem.changes.order_by("id")] == [
+        "Changed a timeline entry",
+        "Deleted a timeline entry",
+    ]
