@@ -18,7 +18,7 @@ from postmortems.models import PostmortemStatus as S
 from postmortems.notifications import notify
 from postmortems.review import TransitionRefused
 from postmortems.sections import AMENDABLE_FIELDS, AMENDABLE_SECTIONS, SECTION_FIELDS
-from postmortems.selectors import incident_record
+from postmortems.selectors import published_record
 from postmortems.services import (
     lock_postmortem,
     open_amendment,
@@ -164,7 +164,7 @@ def approve_amendment(*, amendment: Amendment, actor: User, seen_version: int) -
         setattr(postmortem, field, proposed[field])
     postmortem.public_title = postmortem.public_title.strip()
     postmortem.version += 1
-    postmortem.published_record = incident_record(postmortem.incident)
+    postmortem.published_record = published_record(postmortem)
     postmortem.save()
     record_revision(
         postmortem=postmortem, editor=actor, changed=changed_sections, note=amendment.reason

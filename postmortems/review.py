@@ -22,7 +22,7 @@ from postmortems.models import (
     ReviewRequest,
 )
 from postmortems.notifications import notify
-from postmortems.selectors import incident_record
+from postmortems.selectors import published_record
 from postmortems.services import PostmortemError, changed_in_round, void_approvals
 
 S = PostmortemStatus
@@ -259,7 +259,7 @@ def publish(
     postmortem.public_summary = public_summary
     postmortem.is_public = make_public
     # Readers of the published postmortem see the facts and timeline as they were approved.
-    postmortem.published_record = incident_record(postmortem.incident)
+    postmortem.published_record = published_record(postmortem)
     postmortem.save()
     _record(postmortem, actor=actor, action=AuditAction.PUBLISHED, from_status=from_status)
     managers = User.objects.filter(groups__name=Role.MANAGER, is_active=True)

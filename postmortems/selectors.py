@@ -140,9 +140,10 @@ RECORDED_FACTS = (
 _RECORDED_TIMES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
 
-def incident_record(incident: Incident) -> dict:
-    """The incident's facts and rendered timeline as they stand, for the published postmortem
-    to keep showing until an amendment is approved."""
+def published_record(postmortem: Postmortem) -> dict:
+    """Its incident's facts and rendered timeline, and its action items' text, as they stand:
+    what readers of the published postmortem keep seeing until an amendment is approved."""
+    incident = postmortem.incident
     facts = {name: getattr(incident, name) for name in RECORDED_FACTS}
     for name in _RECORDED_TIMES:
         facts[name] = facts[name].isoformat() if facts[name] else None
@@ -159,7 +160,12 @@ def incident_record(incident: Incident) -> dict:
         }
         for entry in entries
     ]
-    return {"facts": facts, "timeline": timeline}
+    # Keyed by id as text (JSON keys are strings). Owners, due dates and status stay live.
+    action_items = {
+        str(item["pk"]): item
+        for item in postmortem.action_items.values("pk", "title", "kind", "description_html")
+    }
+    return {"facts": facts, "timeline": timeline, "action_items": action_items}
 
 
 @dataclass

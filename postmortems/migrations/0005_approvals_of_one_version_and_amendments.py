@@ -18,11 +18,16 @@ def remember_writers_and_published_records(apps, schema_editor):
     ReviewRequest.objects.filter(approved_at__isnull=False).update(approved_version=1)
     for postmortem in Postmortem.objects.filter(status="published").select_related("incident"):
         postmortem.published_record = _incident_record(postmortem.incident)
+        postmortem.published_record["action_items"] = {
+            str(item["pk"]): item
+            for item in postmortem.action_items.values("pk", "title", "kind", "description_html")
+        }
         postmortem.save(update_fields=["published_record"])
 
 
 def _incident_record(incident) -> dict:
-    """What postmortems.selectors.incident_record records, from the historical models."""
+    """What postmortems.selectors.published_record records of the incident, from the historical
+    models."""
     times = ("started_at", "detected_at", "mitigated_at", "resolved_at")
     facts = {
         name: getattr(incident, name)

@@ -403,3 +403,23 @@ def test_an_amendment_is_approved_through_the_view_outside_a_test_transaction(ma
     assert _approve_amendment(make_client(second), postmortem).status_code == 302
     postmortem.refresh_from_db()
     assert postmortem.summary == "Amended."
+
+
+def test_action_item_text_changed_in_an_amendment_reaches_readers_once_it_is_approved(
+    published, people, make_client
+):
+    author = make_client(people["author"])
+    item = published.action_items.get()
+    published_title = item.title
+    _start(author, published)
+    assert edits.edit_action_item_title(author, item, "Validate timeouts in CI").status_code == 302
+    response = edits.add_action_item(author, published, "Alert on unit mismatches")
+    assert response.status_code == 302
+    reader = make_client(UserFactory(username="reader"))
+    page = reader.get(published.get_absolute_url()).content.decode()
+    assert published_title in page
+    assert "Validate timeouts in CI" not in page and "Alert on unit mismatches" not in page
+    assert {c.amendment_id for c in published.changes.all()} == {published.amendments.get().pk}
+    _approve_amendment(make_client(people["other reviewer"]), published)
+    page = reader.get(published.get_absolute_url()).content.decode()
+    assert "Validate timeouts in CI" in page and "Alert on unit mismatches" in page
