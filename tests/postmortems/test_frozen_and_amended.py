@@ -423,3 +423,18 @@ def test_action_item_text_changed_in_an_amendment_reaches_readers_once_it_is_app
     _approve_amendment(make_client(people["other reviewer"]), published)
     page = reader.get(published.get_absolute_url()).content.decode()
     assert "Validate timeouts in CI" in page and "Alert on unit mismatches" in page
+
+
+def test_an_amendment_changed_after_the_reviewer_read_it_is_not_approved_unread(
+    published, people, make_client
+):
+    author, checker = make_client(people["author"]), make_client(people["other reviewer"])
+    _start(author, published)
+    published.refresh_from_db()
+    read_version = published.content_version
+    _propose(author, published, summary="Changed while the reviewer was reading.")
+    response = checker.post(
+        _amendment_url(published), {"action": "approve", "seen_version": read_version}
+    )
+    assert "changed since you loaded it" in response.content.decode()
+    assert published.amendments.get().status == AmendmentStatus.OPEN
