@@ -59,6 +59,7 @@ from postmortems.selectors import (
 from postmortems.services import (
     PostmortemError,
     StaleEdit,
+    changed_in_round,
     open_amendment,
     postmortem_create,
     postmortem_save_sections,
@@ -483,6 +484,7 @@ def postmortem_review(request, reference):
             "no_action_items": needs_no_actions_confirmation(postmortem),
             "is_writer": postmortem.is_writer(request.user) or request.user.is_staff,
             "may_review": review.may_review(postmortem, request.user),
+            "changed_this_round": changed_in_round(postmortem, request.user),
             "can_edit": postmortem.can_edit(request.user),
         },
     )
@@ -558,9 +560,11 @@ def postmortem_amendment(request, reference):
                 if action in ("approve", "withdraw"):
                     return redirect(postmortem)
                 return redirect("postmortems:amendment", reference=reference)
+    # Until it is approved, the proposed text is for its writers, reviewers and staff only.
+    may_see_proposal = amendment is not None and postmortem.can_edit(request.user)
     proposed_changes = (
         diff_sections(amendment.published_text, amendment.proposed_text, AMENDABLE_SECTIONS)
-        if amendment
+        if may_see_proposal
         else []
     )
     return render(
@@ -573,7 +577,10 @@ def postmortem_amendment(request, reference):
             "forms": forms,
             "failed_action": action,
             "proposed_changes": proposed_changes,
-            "amendment_changes": amendment.changes.select_related("actor") if amendment else [],
+            "may_see_proposal": may_see_proposal,
+            "amendment_changes": amendment.changes.select_related("actor")
+            if may_see_proposal
+            else [],
             "may_amend": amendments.may_amend(postmortem, request.user),
             "may_edit": postmortem.can_edit(request.user),
             "may_approve": amendment is not None

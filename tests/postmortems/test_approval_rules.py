@@ -281,3 +281,11 @@ def test_timeline_changes_are_recorded_outside_a_test_transaction(make_client):
         "Changed a timeline entry",
         "Deleted a timeline entry",
     ]
+
+
+def test_the_review_page_warns_a_reviewer_who_changed_it_in_this_round(ready, people, make_client):
+    postmortem = in_state(ready, S.IN_REVIEW, people)
+    reviewer = make_client(people["reviewer"])
+    edits.edit_section(reviewer, postmortem)
+    page = reviewer.get(postmortem.review_url()).content.decode()
+    assert "You changed it during this round" in page

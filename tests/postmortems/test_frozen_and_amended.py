@@ -438,3 +438,13 @@ def test_an_amendment_changed_after_the_reviewer_read_it_is_not_approved_unread(
     )
     assert "changed since you loaded it" in response.content.decode()
     assert published.amendments.get().status == AmendmentStatus.OPEN
+
+
+def test_only_writers_reviewers_and_staff_see_a_proposed_amendment(published, people, make_client):
+    author = make_client(people["author"])
+    _start(author, published)
+    _propose(author, published, summary="Proposed, not approved.")
+    reader_page = make_client(UserFactory(username="reader")).get(_amendment_url(published))
+    assert "Proposed, not approved." not in reader_page.content.decode()
+    reviewer_page = make_client(people["other reviewer"]).get(_amendment_url(published))
+    assert "Proposed, not approved." in reviewer_page.content.decode()
