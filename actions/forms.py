@@ -14,8 +14,10 @@ from actions.models import (
     Priority,
     default_due_date,
 )
+from actions.services import TEXT_FIELDS
 from core.forms import DateInput, OneSubmissionMixin, VersionedModelForm, https_by_default
 from incidents.models import Incident, Service, Severity
+from postmortems.services import document_change_refusal
 
 NEW_ITEM_PREFIX = "new-action"
 
@@ -125,6 +127,11 @@ class ActionItemUpdateForm(_ActionItemFieldsMixin, VersionedModelForm):
         super().__init__(*args, **kwargs)
         self._set_up_fields(today)
         self.fields["due_date"].required = self.instance.due_date is not None
+        # Its text belongs to the postmortem's document; tracking goes on when that is frozen.
+        frozen = document_change_refusal(self.instance.postmortem)
+        for name in TEXT_FIELDS if frozen else ():
+            self.fields[name].disabled = True
+            self.fields[name].help_text = frozen
 
     def clean(self):
         cleaned = super().clean()

@@ -27,7 +27,7 @@ from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus
 from core.search import headline, prefix_query, ranked
 from incidents.models import Incident, Severity
 from incidents.selectors import incident_facts_q
-from postmortems.models import Postmortem
+from postmortems.models import Postmortem, PostmortemStatus
 
 DUE_SOON_DAYS = 14
 RATE_WINDOW_DAYS = 90
@@ -99,7 +99,7 @@ def postmortem_action_items(postmortem: Postmortem) -> list[ActionItem]:
     to do first, soonest due first. Two queries at most: the items with their owners, and the
     co-authors (for who may edit) unless the caller fetched them already."""
     prefetch_related_objects([postmortem], "co_authors")
-    return list(
+    items = list(
         postmortem.action_items.select_related("owner").order_by(
             _choice_order("kind", ActionKind.values),
             Case(When(status__in=TO_DO, then=Value(0)), default=Value(1)),
@@ -107,6 +107,30 @@ def postmortem_action_items(postmortem: Postmortem) -> list[ActionItem]:
             "pk",
         )
     )
+    return _as_published(postmortem, items)
+
+
+def _as_published(postmortem: Postmortem, items: list[ActionItem]) -> list[ActionItem]:
+    """On a published postmortem, each item's text as published (or as of the last approved
+    amendment): items added or reworded in an open amendment wait for its approval. Their
+    owner, due date and status are tracking, always live."""
+    recorded = postmortem.published_record.get("action_items")
+    if postmortem.status != PostmortemStatus.PUBLISHED or recorded is None:
+        return items
+    shown = []
+    for item in items:
+        text = recorded.get(str(item.pk))
+        if text is None:
+            continue
+        item.title, item.kind, item.description_html = (
+            text["title"],
+            text["kind"],
+            text["description_html"],
+        )
+        shown.append(item)
+    # Grouped by the kind as published (a stable sort keeps the order within each kind).
+    shown.sort(key=lambda item: ActionKind.values.index(item.kind))
+    return shown
 
 
 def approval_blockers(postmortem: Postmortem) -> list[str]:

@@ -30,6 +30,12 @@ from actions.models import (
 )
 from core.models import Role
 from postmortems.models import Postmortem
+from postmortems.services import (
+    DocumentFrozen,
+    check_document_change,
+    lock_postmortem,
+    record_document_change,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +48,20 @@ class ActionItemError(Exception):
 
 
 # Items -----------------------------------------------------------------------------------------
+
+# An item's text is part of its postmortem's document; its owner, due date and status are
+# tracking, which goes on after approval and publication.
+TEXT_FIELDS = ("title", "description", "kind")
+
+
+def _check_text_change(postmortem: Postmortem) -> Postmortem:
+    """Lock the postmortem and refuse a text change when its text is frozen."""
+    postmortem = lock_postmortem(postmortem.pk)
+    try:
+        check_document_change(postmortem=postmortem)
+    except DocumentFrozen as refusal:
+        raise ActionItemError(str(refusal)) from refusal
+    return postmortem
 
 
 @transaction.atomic
@@ -59,6 +79,7 @@ def action_item_create(
 ) -> ActionItem:
     """Add an action item. Without a due date it gets the priority's default, counted from
     today where its creator is."""
+    locked = _check_text_change(postmortem)
     if due_date is None:
         due_date = default_due_date(priority, start=local_today(created_by))
     item = ActionItem(
@@ -74,6 +95,11 @@ def action_item_create(
     )
     item.save()
     item._loaded_values = item.tracked_values()
+    record_document_change(
+        postmortem=locked,
+        actor=created_by,
+        description=_("Added the action item “%(title)s”") % {"title": title},
+    )
     return item
 
 
@@ -99,8 +125,18 @@ def action_item_update(*, item: ActionItem, changed_by, reason: str = "", **chan
         _apply_status_rules(item)
     if item.status == ActionStatus.WONT_DO and not item.resolution_note.strip():
         raise ActionItemError(_("Say why this will not be done."))
+    saved_text = ActionItem.objects.filter(pk=item.pk).values(*TEXT_FIELDS).get()
+    text_changed = any(saved_text[name] != getattr(item, name) for name in TEXT_FIELDS)
+    postmortem = _check_text_change(item.postmortem) if text_changed else None
     item.save()
     _record_changes(item, tracked, changed_by=changed_by, reason=reason.strip())
+    if postmortem is not None:
+        record_document_change(
+            postmortem=postmortem,
+            actor=changed_by,
+            description=_("Changed the text of the action item “%(title)s”")
+            % {"title": item.title},
+        )
     item._loaded_values = item.tracked_values()
     return item
 

@@ -221,15 +221,19 @@ def item_create(request, reference):
     if request.method == "POST" and form.is_valid():
         if repeat := form.claim_submission(request):
             return repeat
-        item = action_item_create(
-            postmortem=postmortem, created_by=request.user, **form.cleaned_data
-        )
-        form.record_submission(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
-        notice = _("Action item “%(title)s” added.") % {"title": item.title}
-        if request.htmx:
-            return _render_postmortem_actions(request, postmortem, notice=notice)
-        messages.success(request, notice)
-        return redirect(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
+        try:
+            item = action_item_create(
+                postmortem=postmortem, created_by=request.user, **form.cleaned_data
+            )
+        except ActionItemError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            form.record_submission(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
+            notice = _("Action item “%(title)s” added.") % {"title": item.title}
+            if request.htmx:
+                return _render_postmortem_actions(request, postmortem, notice=notice)
+            messages.success(request, notice)
+            return redirect(f"{postmortem.get_absolute_url()}#{_item_target(item)}")
     if request.htmx:
         return _render_postmortem_actions(request, postmortem, form=form)
     return render(request, "actions/actionitem_form.html", {"form": form, "postmortem": postmortem})

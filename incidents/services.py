@@ -46,6 +46,20 @@ SIMPLE_FACTS = (
 )
 
 
+# The facts a postmortem shows, so the only ones whose change the layers above are asked about:
+# status, commander and tags keep moving with the incident whatever its postmortem's state.
+DOCUMENTED_FACTS = {
+    IncidentField.TITLE,
+    IncidentField.SEVERITY,
+    IncidentField.STARTED_AT,
+    IncidentField.DETECTED_AT,
+    IncidentField.MITIGATED_AT,
+    IncidentField.RESOLVED_AT,
+    IncidentField.CUSTOMER_IMPACT,
+    IncidentField.SERVICES,
+}
+
+
 def _version(instance) -> str:
     return instance.updated_at.isoformat()
 
@@ -99,8 +113,9 @@ def incident_update(
     changed = [field for field in before if before[field] != after[field]]
     if not changed:
         return incident, []
-
-    changes.check_change_allowed(incident=incident, actor=editor)
+    documented = [field for field in changed if field in DOCUMENTED_FACTS]
+    if documented:
+        changes.check_change_allowed(incident=incident, actor=editor)
     incident.full_clean(exclude=["number"])
     incident.save()
     if new_services is not None:
@@ -119,12 +134,13 @@ def incident_update(
         )
         for field in changed
     )
-    changes.change_recorded(
-        incident=incident,
-        actor=editor,
-        description=_("Changed the incident's %(facts)s.")
-        % {"facts": ", ".join(str(IncidentField(field).label).lower() for field in changed)},
-    )
+    if documented:
+        changes.change_recorded(
+            incident=incident,
+            actor=editor,
+            description=_("Changed the incident's %(facts)s.")
+            % {"facts": ", ".join(str(IncidentField(f).label).lower() for f in documented)},
+        )
     return incident, recorded
 
 

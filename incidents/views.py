@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.lists import filtered_list_context
 from incidents import services
-from incidents.changes import ChangeRefused
+from incidents.changes import ChangeRefused, check_change_allowed
 from incidents.forms import IncidentFilterForm, IncidentForm, TimelineEntryForm
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import (
@@ -143,18 +143,30 @@ def _detail_context(request, incident, entry_form) -> dict:
     }
 
 
+def _change_refusal(incident, user) -> str:
+    """Why the incident's timeline and facts may not change now (its postmortem is approved, or
+    published without an open amendment); empty when they may."""
+    try:
+        check_change_allowed(incident=incident, actor=user)
+    except ChangeRefused as refusal:
+        return str(refusal)
+    return ""
+
+
 def _timeline_context(request, incident, entry_form) -> dict:
     entries, show_dates = incident_timeline(incident)
+    refusal = _change_refusal(incident, request.user)
     for entry in entries:
-        entry.editable = entry.can_edit(request.user)
+        entry.editable = not refusal and entry.can_edit(request.user)
     deleted = deleted_timeline_entries(incident)
     for entry in deleted:
-        entry.editable = entry.can_edit(request.user)
+        entry.editable = not refusal and entry.can_edit(request.user)
     return {
         "entries": entries,
         "deleted_entries": deleted,
         "show_dates": show_dates,
         "entry_form": entry_form,
+        "timeline_refusal": refusal,
     }
 
 
@@ -211,6 +223,7 @@ def timeline_entry_update(request, reference, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@transaction.atomic
 def timeline_entry_delete(request, reference, pk):
     entry = _get_entry_for_edit(request, reference, pk)
     if request.method == "POST":

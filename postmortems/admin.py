@@ -3,8 +3,10 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin
 from postmortems.models import (
+    Amendment,
     AuditEntry,
     BlamelessPhrase,
+    DocumentChange,
     Postmortem,
     PostmortemTemplate,
     ReviewRequest,
@@ -79,7 +81,27 @@ class RevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
 class ReviewRequestInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReviewRequest
     extra = 0
-    fields = ("reviewer", "requested_by", "requested_at", "approved_at")
+    fields = (
+        "reviewer",
+        "requested_by",
+        "requested_at",
+        "approved_at",
+        "approved_version",
+        "voided_at",
+        "changes_requested_at",
+    )
+
+
+class AmendmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Amendment
+    extra = 0
+    fields = ("opened_at", "opened_by", "reason", "status", "closed_at", "closed_by")
+
+
+class DocumentChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DocumentChange
+    extra = 0
+    fields = ("created_at", "actor", "round", "content_version", "amendment", "description")
 
 
 class AuditEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -97,7 +119,13 @@ class PostmortemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("incident", "author", "status", "version", "updated_at")
     list_filter = ("status",)
     search_fields = ("incident__title",)
-    inlines = [ReviewRequestInline, RevisionInline, AuditEntryInline]
+    inlines = [
+        ReviewRequestInline,
+        AmendmentInline,
+        RevisionInline,
+        DocumentChangeInline,
+        AuditEntryInline,
+    ]
 
 
 @admin.register(AuditEntry)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PostmortemsConfig(AppConfig):
     name = "postmortems"
     verbose_name = _("Postmortems")
+
+    def ready(self):
+        from incidents import changes
+        from postmortems.services import guard_incident_change, record_incident_change
+
+        changes.register_guard(guard_incident_change)
+        changes.register_listener(record_incident_change)

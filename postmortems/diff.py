@@ -64,10 +64,12 @@ def diff_text(old: str, new: str) -> list[DiffLine]:
     return lines
 
 
-def diff_sections(old: dict[str, str], new: dict[str, str]) -> list[SectionDiff]:
+def diff_sections(
+    old: dict[str, str], new: dict[str, str], sections: tuple[Section, ...] = SECTIONS
+) -> list[SectionDiff]:
     """Only the sections whose text differs, in document order."""
     return [
         SectionDiff(section, diff_text(old.get(section.field, ""), new.get(section.field, "")))
-        for section in SECTIONS
+        for section in sections
         if old.get(section.field, "") != new.get(section.field, "")
     ]

@@ -6,7 +6,7 @@ from core.forms import FilterForm, OneSubmissionMixin
 from core.models import Role
 from incidents.models import Service, Severity
 from postmortems.models import Comment, PostmortemStatus, PostmortemTemplate
-from postmortems.sections import SECTIONS, SECTIONS_BY_FIELD
+from postmortems.sections import AMENDABLE_SECTIONS, SECTIONS, SECTIONS_BY_FIELD
 
 
 class StartPostmortemForm(forms.Form):
@@ -30,16 +30,9 @@ class SectionsForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, sections=SECTIONS, amending=False, **kwargs):
+    def __init__(self, *args, sections=SECTIONS, **kwargs):
         super().__init__(*args, **kwargs)
         self.sections = list(sections)
-        if amending:
-            self.fields["amendment_reason"] = forms.CharField(
-                label=_("Why are you amending it?"),
-                help_text=_("It is published: readers see this reason beside the change."),
-                max_length=300,
-                required=False,
-            )
         for section in self.sections:
             self.fields[section.field] = forms.CharField(
                 label=section.title,
@@ -53,14 +46,48 @@ class SectionsForm(forms.Form):
     def for_section(cls, field: str, *args, **kwargs):
         return cls(*args, sections=[SECTIONS_BY_FIELD[field]], **kwargs)
 
-    def reason_for_amendment(self) -> str:
-        return self.cleaned_data.get("amendment_reason", "")
-
     def texts(self) -> dict[str, str]:
         return {section.field: self.cleaned_data[section.field] for section in self.sections}
 
     def section_fields(self):
         return [self[section.field] for section in self.sections]
+
+
+class AmendmentTextForm(SectionsForm):
+    """The proposed text of an amendment: every section, and the public title and summary.
+    ``version`` is the postmortem's content version the editor started from."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, sections=AMENDABLE_SECTIONS, **kwargs)
+        self.fields["public_title"].widget = forms.TextInput()
+        self.fields["public_title"].max_length = 200
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason: it is kept in the activity.")},
+    )
+
+
+class WithdrawApprovalForm(ReasonForm):
+    pass
+
+
+class StartAmendmentForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Why are you amending it?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Readers see this reason beside the change."),
+        error_messages={"required": _("Say why you are amending it: readers see the reason.")},
+    )
+
+
+class ApproveAmendmentForm(forms.Form):
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CoAuthorsForm(forms.Form):
@@ -92,7 +119,11 @@ class RequestReviewForm(forms.Form):
 
     def __init__(self, *args, postmortem, **kwargs):
         super().__init__(*args, **kwargs)
-        writers = [postmortem.author_id, *(c.pk for c in postmortem.co_authors.all())]
+        writers = [
+            postmortem.author_id,
+            *(c.pk for c in postmortem.co_authors.all()),
+            *postmortem.past_writers.values_list("pk", flat=True),
+        ]
         self.fields["reviewers"].queryset = (
             get_user_model()
             .objects.filter(groups__name=Role.REVIEWER, is_active=True)

@@ -118,6 +118,23 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
     )
     # Bumped on every save of the sections: the token that detects concurrent edits.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Bumped by every change to the document (sections, its incident's facts and timeline, its
+    # action items' text): what an approval approves. A timeline edit must not make a section
+    # save look stale, so this is separate from ``version``.
+    content_version = models.PositiveIntegerField(_("content version"), default=1)
+    # Counts requests for review; changes made before a request belong to the round it starts.
+    review_round = models.PositiveIntegerField(_("review round"), default=0)
+    # Everyone who ever wrote it (the author and every co-author ever added, even if removed
+    # since): none of them may approve it.
+    past_writers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("everyone who wrote it"),
+    )
+    # The incident facts and timeline as published (and as of each approved amendment), so
+    # readers never see changes nobody approved: {"facts": {...}, "timeline": [...]}.
+    published_record = models.JSONField(_("published facts and timeline"), default=dict, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     # What customers may read, and nothing else: shown on the public page when is_public.
@@ -238,13 +255,24 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             if section.required_for_review and not strip_prompts(getattr(self, section.field))
         ]
 
-    @property
-    def is_editable_state(self) -> bool:
-        """Approved text is frozen until it is published; after that, edits are amendments."""
-        return self.status != PostmortemStatus.APPROVED
-
     def is_writer(self, user) -> bool:
         return user.pk == self.author_id or any(c.pk == user.pk for c in self.co_authors.all())
+
+    def ever_wrote(self, user) -> bool:
+        """The author, a co-author, or someone who was one once."""
+        return self.is_writer(user) or self.past_writers.filter(pk=user.pk).exists()
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == PostmortemStatus.APPROVED
+
+    @property
+    def round_of_new_changes(self) -> int:
+        """Changes made while it is in review belong to that round; changes made in a draft or
+        after changes were requested belong to the round that will review them."""
+        if self.status == PostmortemStatus.IN_REVIEW:
+            return self.review_round
+        return self.review_round + 1
 
     def can_read(self, user) -> bool:
         return user.is_authenticated and (
@@ -331,8 +359,18 @@ class BlamelessPhrase(models.Model):
             ) from error
 
 
+class ReviewerState(models.TextChoices):
+    WAITING = "waiting", _("waiting")
+    COMMENTED = "commented", _("commented")
+    CHANGES_REQUESTED = "changes_requested", _("changes requested")
+    APPROVED = "approved", _("approved")
+    VOIDED = "voided", _("approval voided")
+
+
 class ReviewRequest(models.Model):
-    """A reviewer asked to review; ``approved_at`` is set when they approve in this round."""
+    """A reviewer asked to review in the current round. ``approved_at`` and
+    ``approved_version`` say which content version they approved; ``voided_at`` that the text
+    changed after that, so the approval no longer counts."""
 
     postmortem = models.ForeignKey(
         Postmortem, on_delete=models.CASCADE, related_name="review_requests"
@@ -348,6 +386,9 @@ class ReviewRequest(models.Model):
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_version = models.PositiveIntegerField(_("approved version"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("approval voided at"), null=True, blank=True)
+    changes_requested_at = models.DateTimeField(_("changes requested at"), null=True, blank=True)
 
     class Meta:
         ordering = ["requested_at", "id"]
@@ -363,6 +404,17 @@ class ReviewRequest(models.Model):
 
     def __str__(self):
         return f"{self.reviewer} → {self.postmortem_id}"
+
+    @property
+    def counts_as_approval(self) -> bool:
+        return self.approved_at is not None and self.voided_at is None
+
+    def state(self, *, commented: bool = False) -> str:
+        if self.approved_at is not None:
+            return ReviewerState.VOIDED if self.voided_at else ReviewerState.APPROVED
+        if self.changes_requested_at is not None:
+            return ReviewerState.CHANGES_REQUESTED
+        return ReviewerState.COMMENTED if commented else ReviewerState.WAITING
 
 
 class Comment(MarkdownRenderedModel, TimeStampedModel):
@@ -420,6 +472,9 @@ class AuditAction(models.TextChoices):
     APPROVED = "approved", _("approved")
     APPROVED_WITH_OVERRIDE = "approved_override", _("approved despite open comments")
     PUBLISHED = "published", _("published")
+    APPROVAL_WITHDRAWN = "approval_withdrawn", _("withdrew the approval")
+    AMENDMENT_STARTED = "amendment_started", _("started an amendment")
+    AMENDMENT_WITHDRAWN = "amendment_withdrawn", _("withdrew an amendment")
     AMENDED = "amended", _("amended")
 
 
@@ -449,3 +504,79 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor} {self.get_action_display()}"
+
+
+class AmendmentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    APPLIED = "applied", _("Approved and applied")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Amendment(models.Model):
+    """A proposed change to a published postmortem. Readers keep seeing the published text until
+    a reviewer who neither wrote the postmortem nor changed the amendment approves it."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="amendments")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    opened_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    reason = models.TextField(_("why"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=AmendmentStatus.choices, default=AmendmentStatus.OPEN
+    )
+    # The published text when the amendment started, and the text it proposes; both keyed by
+    # postmortems.sections.AMENDABLE_FIELDS.
+    published_text = models.JSONField(_("published text"))
+    proposed_text = models.JSONField(_("proposed text"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdraw_reason = models.TextField(_("why it was withdrawn"), blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem"],
+                condition=models.Q(status="open"),
+                name="amendment_one_open_per_postmortem",
+            )
+        ]
+
+    def __str__(self):
+        return _("Amendment of %(postmortem)s") % {"postmortem": self.postmortem}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AmendmentStatus.OPEN
+
+
+class DocumentChange(models.Model):
+    """One change to a postmortem's document, kept so that nobody approves a round (or an
+    amendment) they changed, and so approvals name the version they approved."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    round = models.PositiveIntegerField(_("review round"))
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    content_version = models.PositiveIntegerField(_("content version"))
+    description = models.CharField(_("what changed"), max_length=300)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("document change")
+        verbose_name_plural = _("document changes")
+        indexes = [
+            # "Did this person change it in this round?" (the approval gate).
+            models.Index(fields=["postmortem", "round", "actor"], name="document_change_round_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor}: {self.description}"

@@ -22,7 +22,8 @@ from postmortems.models import (
     ReviewRequest,
 )
 from postmortems.notifications import notify
-from postmortems.services import PostmortemError
+from postmortems.selectors import published_record
+from postmortems.services import PostmortemError, changed_in_round, void_approvals
 
 S = PostmortemStatus
 
@@ -66,12 +67,15 @@ def _is_writer_or_staff(postmortem, user) -> bool:
 
 
 def may_review(postmortem, user) -> bool:
-    """Reviewers review; nobody reviews (or approves) a postmortem they helped write."""
-    return user.has_role(Role.REVIEWER) and not postmortem.is_writer(user)
+    """Reviewers review; nobody reviews (or approves) a postmortem they ever helped write."""
+    return user.has_role(Role.REVIEWER) and not postmortem.ever_wrote(user)
 
 
 def approvals(postmortem) -> int:
-    return postmortem.review_requests.filter(approved_at__isnull=False).count()
+    """Approvals of the current text: an approval voided by a later change does not count."""
+    return postmortem.review_requests.filter(
+        approved_at__isnull=False, voided_at__isnull=True
+    ).count()
 
 
 def open_threads(postmortem):
@@ -103,14 +107,22 @@ def request_review(*, postmortem: Postmortem, actor: User, reviewers) -> Postmor
             % {"names": ", ".join(unfit)}
         )
     from_status = postmortem.status
-    # A new round: earlier approvals were of an earlier text.
-    postmortem.review_requests.update(approved_at=None)
+    # A new round: earlier approvals and requests were of an earlier text (the audit trail
+    # keeps them).
+    postmortem.review_requests.update(
+        requested_at=timezone.now(),
+        approved_at=None,
+        approved_version=None,
+        voided_at=None,
+        changes_requested_at=None,
+    )
     for reviewer in reviewers:
         ReviewRequest.objects.get_or_create(
             postmortem=postmortem, reviewer=reviewer, defaults={"requested_by": actor}
         )
     postmortem.status = S.IN_REVIEW
-    postmortem.save(update_fields=["status", "updated_at"])
+    postmortem.review_round += 1
+    postmortem.save(update_fields=["status", "review_round", "updated_at"])
     _record(postmortem, actor=actor, action=AuditAction.REVIEW_REQUESTED, from_status=from_status)
     notify(
         event="review_requested",
@@ -132,6 +144,11 @@ def request_changes(*, postmortem: Postmortem, actor: User, comment: str) -> Pos
     if not comment.strip():
         raise TransitionRefused(_("Say what needs to change: the comment is required."))
     Comment.objects.create(postmortem=postmortem, author=actor, body=comment)
+    request, _created = ReviewRequest.objects.get_or_create(
+        postmortem=postmortem, reviewer=actor, defaults={"requested_by": actor}
+    )
+    request.changes_requested_at = timezone.now()
+    request.save(update_fields=["changes_requested_at"])
     from_status = postmortem.status
     postmortem.status = S.CHANGES_REQUESTED
     postmortem.save(update_fields=["status", "updated_at"])
@@ -161,11 +178,20 @@ def approve(
     no_actions_needed: bool = False,
 ) -> Postmortem:
     postmortem = _lock(postmortem)
-    if postmortem.is_writer(actor):
-        raise TransitionRefused(_("You cannot approve a postmortem you wrote."))
+    if postmortem.ever_wrote(actor):
+        raise TransitionRefused(
+            _("You cannot approve a postmortem you wrote (or once co-wrote); ask another reviewer.")
+        )
     if not may_review(postmortem, actor):
         raise TransitionRefused(_("Only reviewers may approve."))
     _require_status(postmortem, {S.IN_REVIEW}, _("approve"))
+    if changed_in_round(postmortem, actor):
+        raise TransitionRefused(
+            _(
+                "You changed this postmortem during this review round, so you cannot approve "
+                "it: ask a reviewer who did not change it."
+            )
+        )
     problems = list(approval_blockers(postmortem))
     if needs_no_actions_confirmation(postmortem) and not no_actions_needed:
         problems.append(_("It has no action items: confirm that none are needed, or ask for some."))
@@ -188,7 +214,9 @@ def approve(
         postmortem=postmortem, reviewer=actor, defaults={"requested_by": actor}
     )
     request.approved_at = timezone.now()
-    request.save(update_fields=["approved_at"])
+    request.approved_version = postmortem.content_version
+    request.voided_at = None
+    request.save(update_fields=["approved_at", "approved_version", "voided_at"])
     from_status = postmortem.status
     if approvals(postmortem) >= settings.POSTMORTEM_REQUIRED_APPROVALS:
         postmortem.status = S.APPROVED
@@ -230,6 +258,8 @@ def publish(
     postmortem.public_title = public_title.strip()
     postmortem.public_summary = public_summary
     postmortem.is_public = make_public
+    # Readers of the published postmortem see the facts and timeline as they were approved.
+    postmortem.published_record = published_record(postmortem)
     postmortem.save()
     _record(postmortem, actor=actor, action=AuditAction.PUBLISHED, from_status=from_status)
     managers = User.objects.filter(groups__name=Role.MANAGER, is_active=True)
@@ -238,6 +268,42 @@ def publish(
         postmortem=postmortem,
         actor=actor,
         recipients=[*_writers(postmortem), *_reviewers(postmortem), *managers],
+    )
+    return postmortem
+
+
+@transaction.atomic
+def withdraw_approval(*, postmortem: Postmortem, actor: User, reason: str) -> Postmortem:
+    """Unfreeze approved text so its writers can change it: the approvals no longer count, and
+    the reviewers are told. The writers then resubmit it for review."""
+    postmortem = _lock(postmortem)
+    if not _is_writer_or_staff(postmortem, actor):
+        raise TransitionRefused(
+            _("Only the author, co-authors or staff may withdraw the approval.")
+        )
+    _require_status(postmortem, {S.APPROVED}, _("withdraw the approval of"))
+    if not reason.strip():
+        raise TransitionRefused(
+            _("Say why the approval is withdrawn: the reviewers and the activity feed show it.")
+        )
+    from_status = postmortem.status
+    # Every reviewer is told below, approvers included.
+    void_approvals(postmortem=postmortem, actor=actor, because=reason.strip(), tell_approvers=False)
+    postmortem.status = S.CHANGES_REQUESTED
+    postmortem.save(update_fields=["status", "updated_at"])
+    _record(
+        postmortem,
+        actor=actor,
+        action=AuditAction.APPROVAL_WITHDRAWN,
+        from_status=from_status,
+        reason=reason.strip(),
+    )
+    notify(
+        event="approval_withdrawn",
+        postmortem=postmortem,
+        actor=actor,
+        recipients=_reviewers(postmortem),
+        reason=reason.strip(),
     )
     return postmortem
 

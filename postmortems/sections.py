@@ -34,6 +34,14 @@ SECTIONS: tuple[Section, ...] = (
 )  # fmt: skip
 
 SECTION_FIELDS: tuple[str, ...] = tuple(section.field for section in SECTIONS)
+
+# What an amendment of a published postmortem may change: its sections and the public summary.
+AMENDABLE_SECTIONS: tuple[Section, ...] = (
+    *SECTIONS,
+    Section("public_title", _("Public title"), _("A plain-language title for customers.")),
+    Section("public_summary", _("Public summary"), _("Written for customers. Markdown.")),
+)
+AMENDABLE_FIELDS: tuple[str, ...] = tuple(section.field for section in AMENDABLE_SECTIONS)
 SECTIONS_BY_FIELD = {section.field: section for section in SECTIONS}
 REQUIRED_FOR_REVIEW = tuple(s.field for s in SECTIONS if s.required_for_review)
 

@@ -1,19 +1,26 @@
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
+from core.models import User
 from core.search import headline, prefix_query, ranked
-from incidents.models import Incident
-from incidents.selectors import incident_facts_q
+from incidents.models import Incident, TimelineEntry
+from incidents.selectors import incident_facts_q, incident_timeline
+from postmortems.diff import diff_sections
 from postmortems.models import (
     AuditEntry,
     Comment,
+    DocumentChange,
     Postmortem,
     PostmortemStatus,
+    ReviewRequest,
     Revision,
     WithoutPrompts,
 )
-from postmortems.sections import SECTION_FIELDS
+from postmortems.sections import AMENDABLE_SECTIONS, SECTION_FIELDS
 
 
 def postmortem_for_reference(reference: str, *, for_update: bool = False) -> Postmortem:
@@ -61,10 +68,12 @@ def review_queue(user) -> dict[str, QuerySet[Postmortem]]:
     mine = Q(author=user) | Q(co_authors=user)
     base = Postmortem.objects.select_related("incident", "author").order_by("-updated_at")
     return {
+        # Not approved yet, or approved before a change that voided the approval.
         "to_review": base.filter(
+            Q(review_requests__approved_at__isnull=True)
+            | Q(review_requests__voided_at__isnull=False),
             status=PostmortemStatus.IN_REVIEW,
             review_requests__reviewer=user,
-            review_requests__approved_at__isnull=True,
         ),
         "changes_requested": base.filter(
             mine, status=PostmortemStatus.CHANGES_REQUESTED
@@ -115,3 +124,118 @@ def search_postmortems(*, user, text: str, filters: dict) -> QuerySet[Postmortem
     return ranked(postmortems, text=text, title_field="incident__title").annotate(
         snippet=headline(body, prefix_query(text))
     )
+
+
+# The facts of an incident its published postmortem shows, and their timeline.
+RECORDED_FACTS = (
+    "title",
+    "severity",
+    "started_at",
+    "detected_at",
+    "mitigated_at",
+    "resolved_at",
+    "customer_impact",
+    "customer_impact_html",
+)
+_RECORDED_TIMES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+
+
+def published_record(postmortem: Postmortem) -> dict:
+    """Its incident's facts and rendered timeline, and its action items' text, as they stand:
+    what readers of the published postmortem keep seeing until an amendment is approved."""
+    incident = postmortem.incident
+    facts = {name: getattr(incident, name) for name in RECORDED_FACTS}
+    for name in _RECORDED_TIMES:
+        facts[name] = facts[name].isoformat() if facts[name] else None
+    facts["services"] = [service.name for service in incident.services.all()]
+    entries, _show_dates = incident_timeline(incident)
+    timeline = [
+        {
+            "id": entry.pk,
+            "occurred_at": entry.occurred_at.isoformat(),
+            "kind": entry.kind,
+            "body_html": entry.body_html,
+            "author": entry.author.display_name,
+            "source_url": entry.source_url,
+        }
+        for entry in entries
+    ]
+    # Keyed by id as text (JSON keys are strings). Owners, due dates and status stay live.
+    action_items = {
+        str(item["pk"]): item
+        for item in postmortem.action_items.values("pk", "title", "kind", "description_html")
+    }
+    return {"facts": facts, "timeline": timeline, "action_items": action_items}
+
+
+@dataclass
+class _RecordedService:
+    name: str
+
+
+def published_incident(postmortem: Postmortem):
+    """(incident, services, timeline entries) as recorded at publication or the last approved
+    amendment; None when nothing was recorded (not published, or published before records)."""
+    record = postmortem.published_record
+    if postmortem.status != PostmortemStatus.PUBLISHED or not record:
+        return None
+    live = postmortem.incident
+    facts = dict(record["facts"])
+    services = [_RecordedService(name) for name in facts.pop("services")]
+    for name in _RECORDED_TIMES:
+        facts[name] = datetime.fromisoformat(facts[name]) if facts[name] else None
+    # Unsaved copies, so the incident's own templates render them.
+    incident = Incident(
+        pk=live.pk,
+        number=live.number,
+        commander=live.commander,
+        created_by=live.created_by,
+        created_at=live.created_at,
+        **facts,
+    )
+    authors = {}  # one stand-in per name, carrying only what the timeline shows
+    entries = []
+    for row in record["timeline"]:
+        entry = TimelineEntry(
+            pk=row["id"],
+            incident=incident,
+            occurred_at=datetime.fromisoformat(row["occurred_at"]),
+            kind=row["kind"],
+            body_html=row["body_html"],
+            source_url=row["source_url"],
+        )
+        entry.author = authors.setdefault(row["author"], User(first_name=row["author"]))
+        entry.editable = False
+        entries.append(entry)
+    return incident, services, entries
+
+
+def reviewer_panel(postmortem: Postmortem) -> list[ReviewRequest]:
+    """The round's reviewers, each with ``state`` (waiting, commented, changes requested,
+    approved, approval voided). Two queries."""
+    requests = list(postmortem.review_requests.select_related("reviewer"))
+    commenters = {
+        (author_id, created_at)
+        for author_id, created_at in postmortem.comments.values_list("author_id", "created_at")
+    }
+    for request in requests:
+        commented = any(
+            author_id == request.reviewer_id and created_at >= request.requested_at
+            for author_id, created_at in commenters
+        )
+        request.reviewer_state = request.state(commented=commented)
+    return requests
+
+
+def amendment_list(postmortem: Postmortem):
+    """Every amendment, newest first, with its diff and the changes made within it."""
+    amendments = list(
+        postmortem.amendments.select_related("opened_by", "closed_by").prefetch_related(
+            Prefetch("changes", queryset=DocumentChange.objects.select_related("actor"))
+        )
+    )
+    for amendment in amendments:
+        amendment.diff = diff_sections(
+            amendment.published_text, amendment.proposed_text, AMENDABLE_SECTIONS
+        )
+    return amendments

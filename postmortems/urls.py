@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:reference>/edit/<slug:section>/", views.postmortem_edit, name="edit-section"),
     path("<str:reference>/people/", views.postmortem_people, name="people"),
     path("<str:reference>/review/", views.postmortem_review, name="review"),
+    path("<str:reference>/amendment/", views.postmortem_amendment, name="amendment"),
     path(
         "<str:reference>/comments/<int:pk>/resolve/", views.comment_resolve, name="comment-resolve"
     ),

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,40 +22,51 @@ from core.markdown import render_markdown
 from core.models import Role
 from incidents.models import Incident
 from incidents.selectors import incident_timeline, similar_incidents
-from postmortems import review
+from postmortems import amendments, review
 from postmortems.blameless import compiled_phrases, find_blame, find_blame_in_sections
 from postmortems.diff import diff_sections
 from postmortems.export import postmortem_as_markdown
 from postmortems.forms import (
+    AmendmentTextForm,
+    ApproveAmendmentForm,
     ApproveForm,
     CoAuthorsForm,
     CommentForm,
     LibraryFilterForm,
     PostmortemFilterForm,
     PublishForm,
+    ReasonForm,
     RequestChangesForm,
     RequestReviewForm,
     SectionsForm,
+    StartAmendmentForm,
     StartPostmortemForm,
+    WithdrawApprovalForm,
 )
 from postmortems.models import Comment, Postmortem, PostmortemStatus, Revision
-from postmortems.sections import SECTION_FIELDS, SECTIONS_BY_FIELD
+from postmortems.sections import AMENDABLE_SECTIONS, SECTION_FIELDS, SECTIONS_BY_FIELD
 from postmortems.selectors import (
     activity_feed,
+    amendment_list,
     library,
     postmortem_for_reference,
     postmortem_list,
     public_summaries,
+    published_incident,
     review_queue,
     review_threads,
+    reviewer_panel,
     revision_list,
 )
 from postmortems.services import (
     AlreadyStarted,
     PostmortemError,
     StaleEdit,
+    changed_in_round,
+    open_amendment,
     postmortem_create,
     postmortem_save_sections,
+    postmortem_set_co_authors,
     revision_restore,
 )
 
@@ -118,27 +130,47 @@ def postmortem_start(request, reference):
     )
 
 
+def _document_open(postmortem) -> bool:
+    """Its sections may be edited in place: not approved (frozen) and not published (amended)."""
+    return postmortem.status not in (PostmortemStatus.APPROVED, PostmortemStatus.PUBLISHED)
+
+
 def postmortem_detail(request, reference):
     postmortem = _get_postmortem_for_read(request, reference)
-    incident = postmortem.incident
-    entries, show_dates = incident_timeline(incident)
-    can_edit = postmortem.can_edit(request.user)
-    for entry in entries:
-        entry.editable = entry.can_edit(request.user)
+    can_edit = postmortem.can_edit(request.user) and _document_open(postmortem)
+    is_published = postmortem.status == PostmortemStatus.PUBLISHED
+    published = published_incident(postmortem)
+    if published is not None:
+        # Readers see the facts and timeline as published, never unapproved changes.
+        incident, services, entries = published
+        show_dates = len({timezone.localtime(e.occurred_at).date() for e in entries}) > 1
+    else:
+        incident = postmortem.incident
+        services = incident.services.all()
+        entries, show_dates = incident_timeline(incident)
+        for entry in entries:
+            entry.editable = can_edit and entry.can_edit(request.user)
     return render(
         request,
         "postmortems/postmortem_detail.html",
         {
             "postmortem": postmortem,
             "incident": incident,
-            "services": incident.services.all(),
+            "services": services,
             "entries": entries,
             "show_dates": show_dates,
             "can_edit": can_edit,
             "can_edit_postmortem": can_edit,
+            "may_amend": is_published and amendments.may_amend(postmortem, request.user),
+            "may_withdraw_approval": postmortem.status == PostmortemStatus.APPROVED
+            and (request.user.is_staff or postmortem.is_writer(request.user)),
+            # Only a published postmortem has amendments.
+            "open_amendment": open_amendment(postmortem) if is_published else None,
+            "amendments": amendment_list(postmortem) if is_published else [],
+            "reviewers": reviewer_panel(postmortem),
             "blame_hits": find_blame_in_sections(postmortem.section_texts(), compiled_phrases()),
             "open_comments": review.open_threads(postmortem).count(),
-            "similar": similar_incidents(incident),
+            "similar": similar_incidents(postmortem.incident),
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
         },
@@ -151,18 +183,26 @@ def postmortem_edit(request, reference, section=None):
     if section is not None and section not in SECTIONS_BY_FIELD:
         raise Http404(_("This postmortem has no section called %(name)s.") % {"name": section})
 
-    amending = postmortem.status == PostmortemStatus.PUBLISHED
-
     def make_form(*args, **kwargs):
         if section:
-            return SectionsForm.for_section(section, *args, amending=amending, **kwargs)
-        return SectionsForm(*args, amending=amending, **kwargs)
+            return SectionsForm.for_section(section, *args, **kwargs)
+        return SectionsForm(*args, **kwargs)
 
-    if request.method == "GET" and not postmortem.is_editable_state:
+    if request.method == "GET" and postmortem.status == PostmortemStatus.PUBLISHED:
+        messages.info(
+            request,
+            _("It is published: changes are made in an amendment, which a reviewer approves."),
+        )
+        return redirect("postmortems:amendment", reference=reference)
+    if request.method == "GET" and postmortem.status == PostmortemStatus.APPROVED:
         messages.warning(
             request,
-            _("It was approved as it stands, so its text is frozen until it is published."),
+            _(
+                "It was approved as it stands, so its text is frozen. Publish it, or withdraw "
+                "the approval (with a reason) to change it."
+            ),
         )
+        return redirect(postmortem)
 
     initial = {"version": postmortem.version, **postmortem.section_texts()}
     form = make_form(request.POST if request.method == "POST" else None, initial=initial)
@@ -174,7 +214,6 @@ def postmortem_edit(request, reference, section=None):
                 editor=request.user,
                 texts=form.texts(),
                 loaded_version=form.cleaned_data["version"],
-                amendment_reason=form.reason_for_amendment(),
             )
         except StaleEdit as stale:
             conflict = _conflict_context(stale, form.cleaned_data["version"])
@@ -308,7 +347,14 @@ def postmortem_people(request, reference):
         initial={"co_authors": list(postmortem.co_authors.all())},
     )
     if request.method == "POST" and form.is_valid():
-        postmortem.co_authors.set(form.cleaned_data["co_authors"])
+        try:
+            postmortem_set_co_authors(
+                postmortem=postmortem,
+                actor=request.user,
+                co_authors=form.cleaned_data["co_authors"],
+            )
+        except PostmortemError as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
         messages.success(request, _("Co-authors saved."))
         return redirect(postmortem)
     return render(
@@ -333,6 +379,7 @@ REVIEW_ACTIONS = {
     "request_changes": RequestChangesForm,
     "approve": ApproveForm,
     "publish": PublishForm,
+    "withdraw_approval": WithdrawApprovalForm,
     "comment": CommentForm,
 }
 
@@ -391,6 +438,9 @@ def _perform_review_action(action, form, postmortem, user):
     if action == "publish":
         review.publish(postmortem=postmortem, actor=user, **data)
         return _("Published to the organisation.")
+    if action == "withdraw_approval":
+        review.withdraw_approval(postmortem=postmortem, actor=user, reason=data["reason"])
+        return _("Approval withdrawn; the reviewers have been told. Edit it, then resubmit it.")
     parent = None
     if data.get("parent"):
         parent = Comment.objects.filter(pk=data["parent"], postmortem=postmortem).first()
@@ -406,6 +456,20 @@ def _perform_review_action(action, form, postmortem, user):
     review_url = reverse("postmortems:review", args=[postmortem.incident.reference])
     form.record_submission(f"{review_url}#comment-{comment.parent_id or comment.pk}")
     return _("Comment posted.")
+
+
+def _offered_review_actions(postmortem, user) -> set[str]:
+    """The actions whose forms the review page shows this user (as its template decides)."""
+    status = postmortem.status
+    is_writer = user.is_staff or postmortem.is_writer(user)
+    offered = {"comment"}
+    if is_writer and status in (PostmortemStatus.DRAFT, PostmortemStatus.CHANGES_REQUESTED):
+        offered.add("request_review")
+    if review.may_review(postmortem, user) and status == PostmortemStatus.IN_REVIEW:
+        offered.update({"approve", "request_changes"})
+    if is_writer and status == PostmortemStatus.APPROVED:
+        offered.update({"publish", "withdraw_approval"})
+    return offered
 
 
 @require_http_methods(["GET", "POST"])
@@ -445,17 +509,121 @@ def postmortem_review(request, reference):
             "incident": postmortem.incident,
             "forms": forms,
             "failed_action": action,
+            # A refusal of an action whose form the page does not show is shown on its own.
+            "stray_refusal": forms[action]
+            if action and action not in _offered_review_actions(postmortem, request.user)
+            else None,
             "threads": threads,
             "open_count": sum(1 for thread in threads if thread.is_open),
             "activity": activity_feed(postmortem),
-            "review_requests": postmortem.review_requests.select_related("reviewer"),
+            "review_requests": reviewer_panel(postmortem),
             "required_approvals": settings.POSTMORTEM_REQUIRED_APPROVALS,
             "empty_sections": postmortem.empty_required_sections(),
             "action_blockers": approval_blockers(postmortem),
             "no_action_items": needs_no_actions_confirmation(postmortem),
             "is_writer": postmortem.is_writer(request.user) or request.user.is_staff,
             "may_review": review.may_review(postmortem, request.user),
+            "changed_this_round": changed_in_round(postmortem, request.user),
             "can_edit": postmortem.can_edit(request.user),
+        },
+    )
+
+
+AMENDMENT_ACTIONS = {
+    "start": StartAmendmentForm,
+    "save": AmendmentTextForm,
+    "approve": ApproveAmendmentForm,
+    "withdraw": ReasonForm,
+}
+
+
+def _amendment_forms(postmortem, amendment, bound_action=None, data=None) -> dict:
+    initial = {
+        "save": {
+            "version": postmortem.content_version,
+            **(amendment.proposed_text if amendment else {}),
+        },
+        "approve": {"seen_version": postmortem.content_version},
+    }
+    return {
+        action: form_class(data if action == bound_action else None, initial=initial.get(action))
+        for action, form_class in AMENDMENT_ACTIONS.items()
+    }
+
+
+def _perform_amendment_action(action, form, postmortem, amendment, user) -> str:
+    data = form.cleaned_data
+    if action == "start":
+        amendments.start_amendment(postmortem=postmortem, actor=user, reason=data["reason"])
+        return _("Amendment started. Readers see the published text until a reviewer approves it.")
+    if amendment is None:
+        raise PostmortemError(_("No amendment is open: start one first."))
+    if action == "save":
+        amendments.save_amendment_text(
+            amendment=amendment, actor=user, texts=form.texts(), loaded_version=data["version"]
+        )
+        return _("Proposed text saved. A reviewer who did not change it approves it.")
+    if action == "approve":
+        amendments.approve_amendment(
+            amendment=amendment, actor=user, seen_version=data["seen_version"]
+        )
+        return _("Amendment approved and applied: readers now see the new text.")
+    amendments.withdraw_amendment(amendment=amendment, actor=user, reason=data["reason"])
+    return _("Amendment withdrawn; the published text stands.")
+
+
+@require_http_methods(["GET", "POST"])
+def postmortem_amendment(request, reference):
+    """Start, edit, approve or withdraw the amendment of a published postmortem. A refused action
+    re-renders the page with what was typed and why it was refused."""
+    postmortem = _get_postmortem_for_read(request, reference)
+    if postmortem.status != PostmortemStatus.PUBLISHED:
+        messages.info(request, _("Only a published postmortem is amended."))
+        return redirect(postmortem)
+    amendment = open_amendment(postmortem)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action is not None and action not in AMENDMENT_ACTIONS:
+        return HttpResponse(status=400)
+    forms = _amendment_forms(postmortem, amendment, action, request.POST if action else None)
+    if action:
+        form = forms[action]
+        if form.is_valid():
+            try:
+                message = _perform_amendment_action(
+                    action, form, postmortem, amendment, request.user
+                )
+            except PostmortemError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, message)
+                if action in ("approve", "withdraw"):
+                    return redirect(postmortem)
+                return redirect("postmortems:amendment", reference=reference)
+    # Until it is approved, the proposed text is for its writers, reviewers and staff only.
+    may_see_proposal = amendment is not None and postmortem.can_edit(request.user)
+    proposed_changes = (
+        diff_sections(amendment.published_text, amendment.proposed_text, AMENDABLE_SECTIONS)
+        if may_see_proposal
+        else []
+    )
+    return render(
+        request,
+        "postmortems/postmortem_amendment.html",
+        {
+            "postmortem": postmortem,
+            "incident": postmortem.incident,
+            "amendment": amendment,
+            "forms": forms,
+            "failed_action": action,
+            "proposed_changes": proposed_changes,
+            "may_see_proposal": may_see_proposal,
+            "amendment_changes": amendment.changes.select_related("actor")
+            if may_see_proposal
+            else [],
+            "may_amend": amendments.may_amend(postmortem, request.user),
+            "may_edit": postmortem.can_edit(request.user),
+            "may_approve": amendment is not None
+            and amendments.may_approve_amendment(amendment, request.user),
         },
     )
 

@@ -2,6 +2,7 @@ from django import template
 
 from actions.forms import ActionItemForm
 from actions.models import can_add_action_items, local_today
+from postmortems.services import document_change_refusal
 
 register = template.Library()
 
@@ -14,7 +15,8 @@ def editable_by(item, user) -> bool:
 
 @register.filter
 def may_add_action_items(postmortem, user) -> bool:
-    return can_add_action_items(postmortem, user)
+    """Adding an item changes the postmortem's text: not while it is frozen."""
+    return can_add_action_items(postmortem, user) and not document_change_refusal(postmortem)
 
 
 @register.simple_tag
