@@ -1,5 +1,5 @@
 """Owners, the postmortem's writers, managers and staff may change an item; everyone signed in
-may read an item of a published postmortem; nobody signed out may do either. (Drafts' items:
+may read an item of a postmortem past its draft; nobody signed out may do either. (Drafts' items:
 tests/actions/test_draft_items_visibility.py.)"""
 
 import pytest
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast():
     writer, co_writer, owner = UserFactory(), UserFactory(), UserFactory()
-    postmortem = PostmortemFactory(author=writer, co_authors=[co_writer], status="published")
+    # In review: readable by everyone signed in, and its items' text may still change.
+    postmortem = PostmortemFactory(author=writer, co_authors=[co_writer], status="in_review")
     item = ActionItemFactory(postmortem=postmortem, owner=owner, title="Original")
     return {
         "item": item,

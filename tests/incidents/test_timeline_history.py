@@ -42,7 +42,8 @@ def test_a_deleted_entry_is_kept_and_hidden_from_the_timeline_postmortem_export_
     make_client, writer, entry
 ):
     incident = entry.incident
-    PostmortemFactory(incident=incident, author=writer, status=PostmortemStatus.PUBLISHED)
+    # In review, so its page shows the live timeline (a published one shows it as published).
+    PostmortemFactory(incident=incident, author=writer, status=PostmortemStatus.IN_REVIEW)
     client = make_client(writer)
 
     response = client.post(_url("timeline-delete", entry))

@@ -341,7 +341,7 @@ def test_timeline_changes_during_an_amendment_reach_readers_only_once_it_is_appr
     reader = make_client(UserFactory(username="reader"))
     page = reader.get(published.get_absolute_url()).content.decode()
     assert "Rolled back the flag." not in page and "Card checkout outage" not in page
-    change = published.changes.get(description="Added a timeline entry")
+    change = published.changes.get(description__startswith="Added the timeline entry at ")
     assert change.amendment == published.amendments.get()
     _approve_amendment(make_client(people["other reviewer"]), published)
     page = reader.get(published.get_absolute_url()).content.decode()

@@ -47,7 +47,7 @@ def test_two_starts_at_once_make_one_postmortem_and_no_error(monkeypatch):
     template = PostmortemTemplate.objects.create(name="Quick", prompts={})
     url = reverse("postmortems:start", args=[incident.reference])
     inserted, go_on = threading.Event(), threading.Event()
-    record_revision = services._record_revision
+    record_revision = services.record_revision
 
     def held_before_commit(**kwargs):
         if threading.current_thread().name == "first":
@@ -55,7 +55,7 @@ def test_two_starts_at_once_make_one_postmortem_and_no_error(monkeypatch):
             go_on.wait(timeout=10)
         return record_revision(**kwargs)
 
-    monkeypatch.setattr(services, "_record_revision", held_before_commit)
+    monkeypatch.setattr(services, "record_revision", held_before_commit)
     responses, errors = {}, []
 
     def start(name):
