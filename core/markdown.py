@@ -1,5 +1,6 @@
 """The one Markdown pipeline: every Markdown field in Hindsight is rendered and sanitised here."""
 
+import re
 from urllib.parse import urlparse
 
 import bleach
@@ -20,6 +21,9 @@ ALLOWED_TAGS = frozenset(
 )  # fmt: skip
 LINK_PROTOCOLS = frozenset({"http", "https", "mailto"})
 _TABLE_ALIGN = frozenset({"left", "right", "center"})
+# Fenced code blocks mark their language with one class; anything more could restyle the page
+# (Bootstrap's utility classes can pin an element over everything else).
+_CODE_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -32,7 +36,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if tag in {"th", "td"}:
         return name == "align" and value in _TABLE_ALIGN
     if tag == "code":
-        return name == "class" and value.startswith("language-")
+        return name == "class" and _CODE_LANGUAGE_CLASS.fullmatch(value) is not None
     return False
 
 
