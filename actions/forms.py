@@ -14,7 +14,7 @@ from actions.models import (
     Priority,
     default_due_date,
 )
-from core.forms import DateInput, VersionedModelForm, https_by_default
+from core.forms import BoundedDateField, DateInput, VersionedModelForm, https_by_default
 from incidents.models import Incident, Service, Severity
 
 NEW_ITEM_PREFIX = "new-action"
@@ -215,10 +215,10 @@ class ActionItemFilterForm(DashboardFilterForm):
         label=_("Incident severity"), choices=Severity.choices, required=False
     )
     due = forms.ChoiceField(label=_("Due"), choices=DUE_CHOICES, required=False)
-    due_from = forms.DateField(label=_("Due from"), required=False, widget=DateInput)
-    due_to = forms.DateField(label=_("Due until"), required=False, widget=DateInput)
-    completed_from = forms.DateField(label=_("Completed from"), required=False, widget=DateInput)
-    completed_to = forms.DateField(label=_("Completed until"), required=False, widget=DateInput)
+    due_from = BoundedDateField(label=_("Due from"), required=False)
+    due_to = BoundedDateField(label=_("Due until"), required=False)
+    completed_from = BoundedDateField(label=_("Completed from"), required=False)
+    completed_to = BoundedDateField(label=_("Completed until"), required=False)
     on_time = forms.ChoiceField(
         label=_("Completed on time"),
         required=False,

@@ -2,6 +2,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import DATE_INPUT_BOUNDS, DATETIME_INPUT_BOUNDS, validate_date_in_range
 from core.models import User
 
 
@@ -18,7 +19,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        super().__init__(attrs={**DATE_INPUT_BOUNDS, **(attrs or {})}, format="%Y-%m-%d")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -27,7 +28,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+        super().__init__(attrs={**DATETIME_INPUT_BOUNDS, **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+
+
+class BoundedDateField(forms.DateField):
+    """A date in the range Hindsight accepts (core.dates), with the browser's date picker."""
+
+    widget = DateInput
+    default_validators = [validate_date_in_range]
 
 
 class VersionedModelForm(forms.ModelForm):
@@ -67,7 +75,8 @@ class VersionedModelForm(forms.ModelForm):
 
 
 class FilterForm(forms.Form):
-    """A list page's filters, read from the query string."""
+    """A list page's filters, read from the query string. Pages show its errors (the
+    ``includes/_filter_errors.html`` include) beside the fields as typed."""
 
     def filters(self) -> dict:
         """The valid filters only: a mistyped value in the URL should not hide the whole list."""
@@ -103,8 +112,21 @@ def _state_choices():
     ]
 
 
+SEARCH_MAX_LENGTH = 200
+
+
 class SearchForm(FilterForm):
-    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        error_messages={
+            "max_length": _(
+                "Search for at most %(limit_value)d characters (this has %(show_value)d): "
+                "keep the few words that matter most."
+            )
+        },
+    )
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Everything")), *SEARCH_TYPES], required=False
     )
@@ -115,8 +137,8 @@ class SearchForm(FilterForm):
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=None, required=False, to_field_name="slug"
     )
-    started_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    started_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+    started_from = BoundedDateField(label=_("From"), required=False)
+    started_to = BoundedDateField(label=_("Until"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
-    DateInput,
+    BoundedDateField,
     DateTimeLocalInput,
     FilterForm,
     VersionedModelForm,
@@ -125,8 +125,8 @@ class IncidentFilterForm(FilterForm):
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
     )
-    started_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    started_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+    started_from = BoundedDateField(label=_("From"), required=False)
+    started_to = BoundedDateField(label=_("Until"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
