@@ -14,7 +14,15 @@ from actions.models import (
     Priority,
     default_due_date,
 )
-from core.forms import BoundedDateField, DateInput, VersionedModelForm, https_by_default
+from core.forms import (
+    LONG_TEXT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    BoundedDateField,
+    DateInput,
+    VersionedModelForm,
+    cap_text_length,
+    https_by_default,
+)
 from incidents.models import Incident, Service, Severity
 
 NEW_ITEM_PREFIX = "new-action"
@@ -44,6 +52,9 @@ class _ActionItemFieldsMixin:
         self.fields["title"].widget.attrs.setdefault(
             "placeholder", _("e.g. Validate config units at deploy time")
         )
+        cap_text_length(self.fields["description"], LONG_TEXT_MAX_LENGTH)
+        if "resolution_note" in self.fields:
+            cap_text_length(self.fields["resolution_note"], NOTE_MAX_LENGTH)
 
     def clean_owner(self):
         owner = self.cleaned_data.get("owner")

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,32 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs={**DATETIME_INPUT_BOUNDS, **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+
+
+# How much text a person may put in one field. Generous for real writing (the longest section
+# of a thorough postmortem runs to a few thousand words, 20-30,000 characters), small enough
+# that rendering, search and diffs of any field stay fast.
+SECTION_MAX_LENGTH = 50_000
+LONG_TEXT_MAX_LENGTH = 20_000  # customer impact, public summary, action item descriptions
+ENTRY_MAX_LENGTH = 10_000  # timeline entries and comments
+NOTE_MAX_LENGTH = 5_000  # resolution notes and reasons
+
+
+def cap_text_length(field: forms.CharField, limit: int) -> None:
+    """Refuse text longer than ``limit`` with a message saying how long it is; the typed text
+    stays in the form. No maxlength attribute: a browser would cut a long paste short
+    without a word."""
+    field.max_length = limit
+    field.widget.attrs.pop("maxlength", None)
+    field.validators.append(
+        MaxLengthValidator(
+            limit,
+            message=_(
+                "Keep this under %(limit_value)s characters (it has %(show_value)s): split it "
+                "up, or link to a longer document."
+            ),
+        )
+    )
 
 
 class BoundedDateField(forms.DateField):

@@ -4,10 +4,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
+    ENTRY_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
     BoundedDateField,
     DateTimeLocalInput,
     FilterForm,
     VersionedModelForm,
+    cap_text_length,
     https_by_default,
 )
 from incidents.models import (
@@ -77,6 +80,7 @@ class IncidentForm(VersionedModelForm):
         for name in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
             self.fields[name].help_text = zone_help
         self.fields["title"].widget.attrs["autofocus"] = True
+        cap_text_length(self.fields["customer_impact"], LONG_TEXT_MAX_LENGTH)
         if not self.instance.pk:
             self.fields["started_at"].initial = timezone.now().replace(second=0, microsecond=0)
         else:
@@ -109,6 +113,7 @@ class TimelineEntryForm(VersionedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].help_text = _time_zone_help()
+        cap_text_length(self.fields["body"], ENTRY_MAX_LENGTH)
 
 
 class IncidentFilterForm(FilterForm):
