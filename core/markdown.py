@@ -144,7 +144,22 @@ def is_too_costly_for_markdown(text: str) -> bool:
     )
 
 
+def _without_html_comments(text: str) -> str:
+    """The text without <!-- comments --> (templates' prompts, hidden from readers), found
+    without a regular expression: "<!--" repeated and never closed would make one quadratic."""
+    kept, position = [], 0
+    while (start := text.find("<!--", position)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        kept.append(text[position:start])
+        position = end + 3
+    kept.append(text[position:])
+    return "".join(kept)
+
+
 def _plain_paragraphs(text: str) -> str:
+    text = _without_html_comments(text)
     paragraphs = (part.strip("\n") for part in re.split(r"\n[ \t]*\n", text))
     return "".join(
         f"<p>{escape(part).replace(chr(10), '<br>')}</p>" for part in paragraphs if part.strip()
@@ -154,6 +169,7 @@ def _plain_paragraphs(text: str) -> str:
 def _markdown_to_html(text: str) -> str:
     if not is_costly_to_render(text):
         return markdown_lib.markdown(text, extensions=_EXTENSIONS, output_format="html")
+    text = _without_html_comments(text)
     text = text.replace(_PLAIN_BRACKET, "\ufffd").replace(_PLAIN_ANGLE, "\ufffd")
     text = text.replace("[", _PLAIN_BRACKET).replace("<", _PLAIN_ANGLE)
     html = markdown_lib.markdown(text, extensions=_EXTENSIONS, output_format="html")

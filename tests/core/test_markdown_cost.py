@@ -137,3 +137,15 @@ def test_characters_used_internally_by_the_guard_cannot_be_smuggled_in(monkeypat
     html = render_markdown(text)
     assert "<script" not in html and "\ue000" not in html and "\ue001" not in html
     assert "[ \ufffdscript&gt;" in html
+
+
+@pytest.mark.parametrize("pattern", ["[", "# a\n"])
+def test_template_prompts_stay_hidden_on_the_guarded_paths(pattern):
+    text = "<!-- Describe the impact. -->\nCustomers saw errors.\n\n" + _filled(pattern, 20_000)
+    html = render_markdown(text)
+    assert "Describe the impact" not in html and "Customers saw errors." in html
+
+
+def test_an_unclosed_comment_opener_repeated_is_shown_not_scanned_forever():
+    html = render_markdown(_filled("<!--", 20_000))
+    assert "&lt;!--" in html
