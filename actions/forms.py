@@ -15,7 +15,16 @@ from actions.models import (
     default_due_date,
 )
 from actions.services import TEXT_FIELDS
-from core.forms import DateInput, OneSubmissionMixin, VersionedModelForm, https_by_default
+from core.forms import (
+    LONG_TEXT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    BoundedDateField,
+    DateInput,
+    OneSubmissionMixin,
+    VersionedModelForm,
+    cap_text_length,
+    https_by_default,
+)
 from incidents.models import Incident, Service, Severity
 from postmortems.services import document_change_refusal
 
@@ -46,6 +55,9 @@ class _ActionItemFieldsMixin:
         self.fields["title"].widget.attrs.setdefault(
             "placeholder", _("e.g. Validate config units at deploy time")
         )
+        cap_text_length(self.fields["description"], LONG_TEXT_MAX_LENGTH)
+        if "resolution_note" in self.fields:
+            cap_text_length(self.fields["resolution_note"], NOTE_MAX_LENGTH)
 
     def clean_owner(self):
         owner = self.cleaned_data.get("owner")
@@ -222,10 +234,10 @@ class ActionItemFilterForm(DashboardFilterForm):
         label=_("Incident severity"), choices=Severity.choices, required=False
     )
     due = forms.ChoiceField(label=_("Due"), choices=DUE_CHOICES, required=False)
-    due_from = forms.DateField(label=_("Due from"), required=False, widget=DateInput)
-    due_to = forms.DateField(label=_("Due until"), required=False, widget=DateInput)
-    completed_from = forms.DateField(label=_("Completed from"), required=False, widget=DateInput)
-    completed_to = forms.DateField(label=_("Completed until"), required=False, widget=DateInput)
+    due_from = BoundedDateField(label=_("Due from"), required=False)
+    due_to = BoundedDateField(label=_("Due until"), required=False)
+    completed_from = BoundedDateField(label=_("Completed from"), required=False)
+    completed_to = BoundedDateField(label=_("Completed until"), required=False)
     on_time = forms.ChoiceField(
         label=_("Completed on time"),
         required=False,

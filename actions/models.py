@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import date_in_range_q, validate_date_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
 from core.search import stored_search_vector
@@ -142,7 +143,9 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
         help_text=_("Exactly one person. Needed before the postmortem can be approved."),
         db_index=False,  # covered by action_item_owner_idx
     )
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(
+        _("due date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     priority = models.CharField(
         _("priority"), max_length=2, choices=Priority.choices, default=Priority.P2
     )
@@ -191,6 +194,10 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
                     | (~Q(status=ActionStatus.DONE) & Q(completed_at__isnull=True))
                 ),
                 name="action_item_completed_at_iff_done",
+            ),
+            models.CheckConstraint(
+                condition=date_in_range_q("due_date", nullable=True),
+                name="action_item_due_date_in_range",
             ),
         ]
         indexes = [

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -159,10 +160,14 @@ def item_list_view(request):
 def item_export(request):
     """The list, with the same filters and order, as a CSV download."""
     filter_form = ActionItemFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {}
+    if filter_form.errors:
+        # A file cannot show what was wrong: the list can, with the same filters as typed.
+        return redirect(f"{reverse('actions:list')}?{request.GET.urlencode()}")
     today = local_today()
-    items = action_item_list(
-        user=request.user, filters=filter_form.filters() if request.GET else {}, today=today
-    ).select_related("created_by")
+    items = action_item_list(user=request.user, filters=filters, today=today).select_related(
+        "created_by"
+    )
     items = items.prefetch_related("postmortem__incident__services").iterator(chunk_size=500)
     response = StreamingHttpResponse(
         csv_lines(items, today=today, zone=timezone.get_current_timezone()),

@@ -4,12 +4,14 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, models, transaction
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.dates import DATE_INPUT_BOUNDS, DATETIME_INPUT_BOUNDS, validate_date_in_range
 from core.models import FormSubmission, User
 
 
@@ -26,7 +28,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        super().__init__(attrs={**DATE_INPUT_BOUNDS, **(attrs or {})}, format="%Y-%m-%d")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -35,7 +37,40 @@ class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+        super().__init__(attrs={**DATETIME_INPUT_BOUNDS, **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+
+
+# How much text a person may put in one field. Generous for real writing (the longest section
+# of a thorough postmortem runs to a few thousand words, 20-30,000 characters), small enough
+# that rendering, search and diffs of any field stay fast.
+SECTION_MAX_LENGTH = 50_000
+LONG_TEXT_MAX_LENGTH = 20_000  # customer impact, public summary, action item descriptions
+ENTRY_MAX_LENGTH = 10_000  # timeline entries and comments
+NOTE_MAX_LENGTH = 5_000  # resolution notes and reasons
+
+
+def cap_text_length(field: forms.CharField, limit: int) -> None:
+    """Refuse text longer than ``limit`` with a message saying how long it is; the typed text
+    stays in the form. No maxlength attribute: a browser would cut a long paste short
+    without a word."""
+    field.max_length = limit
+    field.widget.attrs.pop("maxlength", None)
+    field.validators.append(
+        MaxLengthValidator(
+            limit,
+            message=_(
+                "Keep this under %(limit_value)s characters (it has %(show_value)s): split it "
+                "up, or link to a longer document."
+            ),
+        )
+    )
+
+
+class BoundedDateField(forms.DateField):
+    """A date in the range Hindsight accepts (core.dates), with the browser's date picker."""
+
+    widget = DateInput
+    default_validators = [validate_date_in_range]
 
 
 class VersionedModelForm(forms.ModelForm):
@@ -153,7 +188,8 @@ class OneSubmissionMixin:
 
 
 class FilterForm(forms.Form):
-    """A list page's filters, read from the query string."""
+    """A list page's filters, read from the query string. Pages show its errors (the
+    ``includes/_filter_errors.html`` include) beside the fields as typed."""
 
     def filters(self) -> dict:
         """The valid filters only: a mistyped value in the URL should not hide the whole list."""
@@ -189,8 +225,21 @@ def _state_choices():
     ]
 
 
+SEARCH_MAX_LENGTH = 200
+
+
 class SearchForm(FilterForm):
-    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        error_messages={
+            "max_length": _(
+                "Search for at most %(limit_value)d characters (this has %(show_value)d): "
+                "keep the few words that matter most."
+            )
+        },
+    )
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Everything")), *SEARCH_TYPES], required=False
     )
@@ -201,8 +250,8 @@ class SearchForm(FilterForm):
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=None, required=False, to_field_name="slug"
     )
-    started_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    started_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+    started_from = BoundedDateField(label=_("From"), required=False)
+    started_to = BoundedDateField(label=_("Until"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False)
 
     def __init__(self, *args, **kwargs):

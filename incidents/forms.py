@@ -4,11 +4,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
-    DateInput,
+    ENTRY_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    BoundedDateField,
     DateTimeLocalInput,
     FilterForm,
     OneSubmissionMixin,
     VersionedModelForm,
+    cap_text_length,
     https_by_default,
 )
 from incidents.models import (
@@ -78,6 +81,7 @@ class IncidentForm(OneSubmissionMixin, VersionedModelForm):
         for name in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
             self.fields[name].help_text = zone_help
         self.fields["title"].widget.attrs["autofocus"] = True
+        cap_text_length(self.fields["customer_impact"], LONG_TEXT_MAX_LENGTH)
         if not self.instance.pk:
             self.fields["started_at"].initial = timezone.now().replace(second=0, microsecond=0)
         else:
@@ -110,6 +114,7 @@ class TimelineEntryForm(OneSubmissionMixin, VersionedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].help_text = _time_zone_help()
+        cap_text_length(self.fields["body"], ENTRY_MAX_LENGTH)
 
 
 class IncidentFilterForm(FilterForm):
@@ -126,8 +131,8 @@ class IncidentFilterForm(FilterForm):
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
     )
-    started_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    started_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+    started_from = BoundedDateField(label=_("From"), required=False)
+    started_to = BoundedDateField(label=_("Until"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions.models import ActionItem, ActionStatus
-from core.forms import DateInput, FilterForm
+from core.forms import BoundedDateField, FilterForm
 from incidents.charts import (
     Series,
     grouped_bars,
@@ -106,8 +106,8 @@ def _start_of_local_day(day: date) -> datetime:
 class InsightsFilterForm(FilterForm):
     """The insights' filters, read from the query string. Bad values are ignored, not fatal."""
 
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput)
+    date_from = BoundedDateField(label=gettext_lazy("From"), required=False)
+    date_to = BoundedDateField(label=gettext_lazy("Until"), required=False)
     service = forms.ModelChoiceField(
         label=gettext_lazy("Service"),
         queryset=Service.objects.all(),

@@ -1,7 +1,8 @@
 import csv
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -48,6 +49,12 @@ def insights_view(request):
     period = Period.from_filters(filters, today)
     context = insights(filters=filters, period=period, today=today)
     if request.GET.get("format") == "csv":
+        if filter_form.errors:
+            # A file cannot show what was wrong: the page can, with the same filters as typed.
+            query = request.GET.copy()
+            del query["format"]
+            query.pop("figure", None)
+            return redirect(f"{reverse('insights:index')}?{query.urlencode()}")
         figure = context["figures"].get(request.GET.get("figure", ""))
         if figure is None:
             raise Http404(_("There is no such chart."))

@@ -13,6 +13,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
 from core.search import stored_search_vector
@@ -125,10 +126,16 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
         Service, related_name="incidents", blank=True, verbose_name=_("affected services")
     )
     tags = models.ManyToManyField(Tag, related_name="incidents", blank=True, verbose_name=_("tags"))
-    started_at = models.DateTimeField(_("started at"))
-    detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
-    mitigated_at = models.DateTimeField(_("mitigated at"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), validators=[validate_moment_in_range])
+    detected_at = models.DateTimeField(
+        _("detected at"), null=True, blank=True, validators=[validate_moment_in_range]
+    )
+    mitigated_at = models.DateTimeField(
+        _("mitigated at"), null=True, blank=True, validators=[validate_moment_in_range]
+    )
+    resolved_at = models.DateTimeField(
+        _("resolved at"), null=True, blank=True, validators=[validate_moment_in_range]
+    )
     customer_impact = models.TextField(
         _("customer impact"),
         blank=True,
@@ -171,6 +178,22 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("started_at")),
                 name="incident_resolved_after_start",
+            ),
+            # Dates Python can read back (core.dates): a year-10000 time broke every page.
+            models.CheckConstraint(
+                condition=moment_in_range_q("started_at"), name="incident_started_in_range"
+            ),
+            models.CheckConstraint(
+                condition=moment_in_range_q("detected_at", nullable=True),
+                name="incident_detected_in_range",
+            ),
+            models.CheckConstraint(
+                condition=moment_in_range_q("mitigated_at", nullable=True),
+                name="incident_mitigated_in_range",
+            ),
+            models.CheckConstraint(
+                condition=moment_in_range_q("resolved_at", nullable=True),
+                name="incident_resolved_in_range",
             ),
         ]
         indexes = [
@@ -285,7 +308,7 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="timeline_entries"
     )
-    occurred_at = models.DateTimeField(_("when"))
+    occurred_at = models.DateTimeField(_("when"), validators=[validate_moment_in_range])
     kind = models.CharField(
         _("kind"), max_length=16, choices=TimelineKind.choices, default=TimelineKind.NOTE
     )
@@ -327,6 +350,11 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
         ordering = ["occurred_at", "id"]
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=moment_in_range_q("occurred_at"), name="timeline_entry_occurred_in_range"
+            ),
+        ]
         indexes = [
             # An incident's timeline, in time order.
             models.Index(fields=["incident", "occurred_at"], name="timeline_incident_time_idx"),

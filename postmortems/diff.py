@@ -1,14 +1,35 @@
-"""Readable diffs between two revisions: line by line, with changed lines diffed word by word."""
+"""Readable diffs between two revisions: line by line, with changed lines diffed word by word.
+
+difflib's matcher does work that grows with the number of pairs of equal items it could
+match up, which is quadratic for long or repetitive text (two 30 KiB one-paragraph revisions
+took 18 s word by word). So each diff is bounded: a changed line too long or too repetitive to
+compare word by word is shown removed and added, and a section whose lines repeat too much is
+matched with difflib's junk heuristic. Either way the diff says it is coarser.
+"""
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from postmortems.sections import SECTIONS, Section
 
-_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+# A word with the spaces after it, or one punctuation mark with its spaces, or leading spaces:
+# spaces alone would be most of the tokens and make the matcher slow.
+_TOKENS = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
 # Below this similarity, a changed line reads better as removed-and-added than word by word.
 _WORD_DIFF_MIN_RATIO = 0.5
+# Tokens per side of a changed line compared word by word (about a 500-word paragraph).
+WORD_DIFF_MAX_TOKENS = 1_000
+# Pairs of equal items (tokens or lines) a matcher may consider: ordinary prose of the longest
+# paragraph above has a few thousand; a line of "a a a ..." has hundreds of thousands.
+MAX_EQUAL_PAIRS = 20_000
+
+
+def equal_pairs(old: list[str], new: list[str]) -> int:
+    """How many (old, new) pairs of equal items there are: a bound on the matcher's work."""
+    new_counts = Counter(new)
+    return sum(count * new_counts[item] for item, count in Counter(old).items())
 
 
 @dataclass
@@ -17,16 +38,25 @@ class DiffLine:
     segments: list[tuple[str, str]] = field(default_factory=list)  # (op, text)
 
 
+class TextDiff(list):
+    """The lines of a diff; ``coarse`` when a bound made it less detailed than usual."""
+
+    coarse = False
+
+
 @dataclass
 class SectionDiff:
     section: Section
-    lines: list[DiffLine]
+    lines: TextDiff
+
+    @property
+    def coarse(self) -> bool:
+        return self.lines.coarse
 
 
-def _word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+def _word_diff(matcher: SequenceMatcher) -> list[tuple[str, str]]:
+    old_tokens, new_tokens = matcher.a, matcher.b
     segments = []
-    matcher = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             segments.append(("equal", "".join(old_tokens[i1:i2])))
@@ -38,23 +68,32 @@ def _word_diff(old: str, new: str) -> list[tuple[str, str]]:
     return segments
 
 
-def _similar(old: str, new: str) -> bool:
-    return SequenceMatcher(None, old, new, autojunk=False).ratio() >= _WORD_DIFF_MIN_RATIO
-
-
 def _whole_lines(kind: str, lines: list[str]) -> list[DiffLine]:
     return [DiffLine(kind, [(kind, line)]) for line in lines]
 
 
-def diff_text(old: str, new: str) -> list[DiffLine]:
+def diff_text(old: str, new: str) -> TextDiff:
     old_lines, new_lines = (old or "").splitlines(), (new or "").splitlines()
-    lines = []
-    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    lines = TextDiff()
+    exact = equal_pairs(old_lines, new_lines) <= MAX_EQUAL_PAIRS
+    lines.coarse = not exact
+    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=not exact)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "replace":
             # Pair similar changed lines up and diff them word by word; the rest are whole lines.
-            while i1 < i2 and j1 < j2 and _similar(old_lines[i1], new_lines[j1]):
-                lines.append(DiffLine("change", _word_diff(old_lines[i1], new_lines[j1])))
+            while i1 < i2 and j1 < j2:
+                old_tokens = _TOKENS.findall(old_lines[i1])
+                new_tokens = _TOKENS.findall(new_lines[j1])
+                if (
+                    max(len(old_tokens), len(new_tokens)) > WORD_DIFF_MAX_TOKENS
+                    or equal_pairs(old_tokens, new_tokens) > MAX_EQUAL_PAIRS
+                ):
+                    lines.coarse = True
+                    break
+                words = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+                if words.ratio() < _WORD_DIFF_MIN_RATIO:
+                    break
+                lines.append(DiffLine("change", _word_diff(words)))
                 i1, j1 = i1 + 1, j1 + 1
         if tag == "equal":
             lines.extend(_whole_lines("equal", old_lines[i1:i2]))

@@ -2,7 +2,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import FilterForm, OneSubmissionMixin
+from core.forms import (
+    ENTRY_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    SECTION_MAX_LENGTH,
+    FilterForm,
+    OneSubmissionMixin,
+    cap_text_length,
+)
 from core.models import Role
 from incidents.models import Service, Severity
 from postmortems.models import Comment, PostmortemStatus, PostmortemTemplate
@@ -41,6 +49,7 @@ class SectionsForm(forms.Form):
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": 8, "class": "section-input"}),
             )
+            cap_text_length(self.fields[section.field], SECTION_MAX_LENGTH)
 
     @classmethod
     def for_section(cls, field: str, *args, **kwargs):
@@ -143,6 +152,10 @@ class RequestChangesForm(forms.Form):
         error_messages={"required": _("Say what needs to change: the comment is required.")},
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cap_text_length(self.fields["comment"], ENTRY_MAX_LENGTH)
+
 
 class ApproveForm(forms.Form):
     no_actions_needed = forms.BooleanField(
@@ -153,6 +166,10 @@ class ApproveForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cap_text_length(self.fields["override_reason"], NOTE_MAX_LENGTH)
 
 
 class PublishForm(forms.Form):
@@ -170,6 +187,10 @@ class PublishForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cap_text_length(self.fields["public_summary"], LONG_TEXT_MAX_LENGTH)
+
 
 class CommentForm(OneSubmissionMixin, forms.ModelForm):
     parent = forms.IntegerField(
@@ -183,6 +204,7 @@ class CommentForm(OneSubmissionMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        cap_text_length(self.fields["body"], ENTRY_MAX_LENGTH)
         self.fields["section"].choices = [
             ("", _("The whole postmortem")),
             *(choice for choice in self.fields["section"].choices if choice[0]),

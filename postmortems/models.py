@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
 from core.search import stored_search_vector
@@ -135,7 +136,9 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
     # The incident facts and timeline as published (and as of each approved amendment), so
     # readers never see changes nobody approved: {"facts": {...}, "timeline": [...]}.
     published_record = models.JSONField(_("published facts and timeline"), default=dict, blank=True)
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_at = models.DateTimeField(
+        _("published at"), null=True, blank=True, validators=[validate_moment_in_range]
+    )
 
     # What customers may read, and nothing else: shown on the public page when is_public.
     public_title = models.CharField(
@@ -218,6 +221,11 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(is_public=False) | models.Q(status="published"),
                 name="postmortem_public_only_when_published",
+            ),
+            # Staff can type it in the admin.
+            models.CheckConstraint(
+                condition=moment_in_range_q("published_at", nullable=True),
+                name="postmortem_published_in_range",
             ),
         ]
 

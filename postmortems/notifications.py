@@ -4,7 +4,14 @@ and never to the person who acted."""
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
+
+
+def _render_plain_text(template_name: str, context: dict) -> str:
+    """Email subjects and bodies are plain text, not HTML: no autoescaping, so a title such as
+    "Q&A <beta>" arrives as typed, not as "Q&amp;A &lt;beta&gt;"."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
 def notify(*, event: str, postmortem, actor, recipients, **context) -> None:
@@ -22,7 +29,9 @@ def notify(*, event: str, postmortem, actor, recipients, **context) -> None:
         url=settings.SITE_URL + postmortem.get_absolute_url(),
         review_url=settings.SITE_URL + postmortem.review_url(),
     )
-    subject = " ".join(render_to_string(f"postmortems/email/{event}_subject.txt", context).split())
-    body = render_to_string(f"postmortems/email/{event}.txt", context)
+    subject = " ".join(
+        _render_plain_text(f"postmortems/email/{event}_subject.txt", context).split()
+    )
+    body = _render_plain_text(f"postmortems/email/{event}.txt", context)
     messages = [EmailMessage(subject, body, to=[person.email]) for person in people.values()]
     transaction.on_commit(lambda: get_connection().send_messages(messages))

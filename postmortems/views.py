@@ -17,6 +17,7 @@ from actions.selectors import (
     needs_no_actions_confirmation,
     postmortem_action_items,
 )
+from core.forms import SECTION_MAX_LENGTH
 from core.lists import filtered_list_context
 from core.markdown import render_markdown
 from core.models import Role
@@ -266,6 +267,11 @@ def postmortem_preview(request):
     if field not in SECTION_FIELDS:
         return HttpResponse(status=400)
     text = request.POST.get(field, "")
+    if len(text) > SECTION_MAX_LENGTH:
+        too_long = _(
+            "Too long to preview: keep a section under %(limit)s characters (this has %(length)s)."
+        ) % {"limit": SECTION_MAX_LENGTH, "length": len(text)}
+        return render(request, "postmortems/includes/_preview.html", {"too_long": too_long})
     return render(
         request,
         "postmortems/includes/_preview.html",

@@ -169,3 +169,15 @@ def test_no_overdue_items_no_manager_summary(manager):
     ActionItemFactory(due_date=_days(30))
     call_command("send_action_reminders")
     assert mail.outbox == []
+
+
+def test_reminders_carry_titles_as_typed_in_text_and_escaped_only_in_html(manager):
+    title = """Q&A <beta> "quoted" and 'single'"""
+    owner = UserFactory(username="quinn")
+    ActionItemFactory(owner=owner, title=title, due_date=_days(-1))
+    send_action_reminders()
+    for message in _to("quinn@example.com") + _to("manager@example.com"):
+        assert "&amp;" not in message.subject
+        assert title in message.body
+        html = message.alternatives[0][0]
+        assert "Q&amp;A &lt;beta&gt;" in html and "<beta>" not in html

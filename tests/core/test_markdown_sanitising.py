@@ -68,3 +68,24 @@ def test_style_and_iframe_are_removed():
 
 def test_empty_text_renders_nothing():
     assert render_markdown("") == ""
+
+
+def test_a_fenced_code_block_keeps_its_language_class():
+    html = render_markdown("```python\nprint('hi')\n```")
+    assert '<code class="language-python">' in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<code class="language-x position-fixed top-0 start-0 w-100 h-100">x</code>',
+        '<code class="language-x\tposition-fixed">x</code>',
+        '<code class="language-">x</code>',
+        '<code class="btn language-x">x</code>',
+    ],
+)
+def test_code_keeps_no_class_but_a_single_language_token(source):
+    html = render_markdown(source)
+    assert "position-fixed" not in html and "btn" not in html and "style" not in html
+    assert "class=" not in html
+    assert ">x</code>" in html

@@ -115,3 +115,21 @@ def test_nothing_is_sent_if_the_change_is_refused(
             postmortem=postmortem, actor=cast["author"], reviewers=[cast["reviewer"]]
         )
     assert mail.outbox == []
+
+
+def test_subjects_and_bodies_carry_the_title_as_typed_not_html_escaped(
+    postmortem, cast, django_capture_on_commit_callbacks
+):
+    title = """Q&A <beta> "quoted" and 'single'"""
+    postmortem.incident.title = title
+    postmortem.incident.save()
+    sent = _sent(
+        django_capture_on_commit_callbacks,
+        lambda: review.request_review(
+            postmortem=postmortem, actor=cast["author"], reviewers=[cast["reviewer"]]
+        ),
+    )
+    message = sent["reviewer@example.com"]
+    assert message.subject == f"Review requested: {postmortem.incident.reference} {title}"
+    assert title in message.body
+    assert "&amp;" not in message.subject + message.body
