@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import date_in_range_q, validate_date_in_range
 from core.markdown import MarkdownRenderedModel
-from core.models import Role, TimeStampedModel
+from core.models import ChangeRecord, Role, TimeStampedModel
 from core.search import stored_search_vector
 from postmortems.models import Postmortem, readable_by_q
 
@@ -306,7 +306,7 @@ class ChangedField(models.TextChoices):
     STATUS = "status", _("Status")
 
 
-class ActionItemChange(models.Model):
+class ActionItemChange(ChangeRecord):
     """One change to an item's owner, due date or status: who, when, old → new, and why."""
 
     item = models.ForeignKey(
@@ -321,16 +321,8 @@ class ActionItemChange(models.Model):
     old_value = models.CharField(_("from"), max_length=200, blank=True)
     new_value = models.CharField(_("to"), max_length=200, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
-    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("action item change")
         verbose_name_plural = _("action item changes")
         constraints = [

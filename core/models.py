@@ -3,6 +3,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,23 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ChangeRecord(models.Model):
+    """One recorded change to something people rely on: who made it and when. The history
+    models (of incidents, timeline entries, action items) add what changed."""
+
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-changed_at", "-pk"]
 
 
 class User(AbstractUser):

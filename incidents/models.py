@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
-from core.models import Role, TimeStampedModel
+from core.models import ChangeRecord, Role, TimeStampedModel
 from core.search import stored_search_vector
 
 REFERENCE_PREFIX = "INC-"
@@ -397,7 +397,7 @@ class EntryChangeAction(models.TextChoices):
     RESTORED = "restored", _("restored")
 
 
-class TimelineEntryChange(models.Model):
+class TimelineEntryChange(ChangeRecord):
     """One edit, deletion or restore of a timeline entry: who, when, and the entry before and
     after (``before`` is empty for a restore, ``after`` for a deletion)."""
 
@@ -411,16 +411,8 @@ class TimelineEntryChange(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=EntryChangeAction.choices)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
-    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("timeline entry change")
         verbose_name_plural = _("timeline entry changes")
         indexes = [
@@ -476,7 +468,7 @@ MOMENT_FIELDS = {
 }
 
 
-class IncidentChange(models.Model):
+class IncidentChange(ChangeRecord):
     """One change to an incident's facts: who, when, which fact, from what to what.
 
     Values are kept as people saw them at the time (names of services, tags and the commander),
@@ -494,16 +486,8 @@ class IncidentChange(models.Model):
     field = models.CharField(_("changed"), max_length=20, choices=IncidentField.choices)
     old_value = models.TextField(_("from"), blank=True)
     new_value = models.TextField(_("to"), blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
-    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("incident change")
         verbose_name_plural = _("incident changes")
         indexes = [
