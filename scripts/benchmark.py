@@ -270,6 +270,19 @@ def main() -> None:
             f"{search}?q=timeout&type=timeline",
             f"{search}?q=databse",  # a typo
         ]
+    # The pages of one incident and its postmortem (issue 9 added history, changes and the
+    # reviewers panel to them), and the lists people open most.
+    postmortem = Postmortem.objects.select_related("incident").order_by("-pk").first()
+    if postmortem is not None:
+        reference = postmortem.incident.reference
+        urls += [
+            reverse("incidents:list"),
+            reverse("incidents:detail", args=[reference]),
+            reverse("postmortems:detail", args=[reference]),
+            reverse("postmortems:review", args=[reference]),
+            reverse("postmortems:history", args=[reference]),
+            reverse("actions:list"),
+        ]
     print(f"\n{'URL':<62} {'median':>9} {'p95':>9} {'queries':>8}  (over {args.runs} runs)")
     for url in urls:
         median, p95, queries, status = _time(client, url, args.runs)
