@@ -108,3 +108,21 @@ def make_client():
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def deliver_outbox(db):
+    """Deliver every pending email the way the worker does (its own code, inside this test's
+    transaction, to the test mail backend); returns the messages this call sent."""
+    from django.core import mail
+
+    from outbox.models import OutgoingEmail
+    from outbox.services import deliver_email
+
+    def deliver():
+        before = len(mail.outbox)
+        for pk in OutgoingEmail.objects.pending().order_by("pk").values_list("pk", flat=True):
+            deliver_email(email_id=pk)
+        return mail.outbox[before:]
+
+    return deliver
