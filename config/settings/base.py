@@ -155,8 +155,10 @@ LOGGING = {
     # django-axes logs every sign-in at INFO; its lockouts (WARNING) are what matter.
     "loggers": {
         "axes": {"level": "WARNING"},
-        # procrastinate logs every job deferred at INFO; the worker's own logs stay at INFO.
-        "procrastinate.jobs": {"level": "WARNING"},
+        # procrastinate logs each job deferred and each task registered at INFO; what the
+        # worker does with jobs stays at INFO.
+        "procrastinate": {"level": "WARNING"},
+        "procrastinate.worker": {"level": "INFO"},
     },
 }
 
