@@ -1,3 +1,4 @@
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -148,11 +149,24 @@ def run_worker(transactional_db):
 
     _clear_task_queue()
 
+    def work(errors, options):
+        try:
+            with app.replace_connector(app.connector.get_worker_connector()):
+                app.run_worker(
+                    wait=False, install_signal_handlers=False, listen_notify=False, **options
+                )
+        except BaseException as error:
+            errors.append(error)
+
     def run(**options):
-        with app.replace_connector(app.connector.get_worker_connector()):
-            app.run_worker(
-                wait=False, install_signal_handlers=False, listen_notify=False, **options
-            )
+        # In a thread of its own: the browser tests leave an event loop in the main thread.
+        errors = []
+        thread = threading.Thread(target=work, args=(errors, options))
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the worker did not finish within a minute"
+        if errors:
+            raise errors[0]
 
     yield run
     _clear_task_queue()
