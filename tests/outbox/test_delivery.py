@@ -152,6 +152,8 @@ def test_staff_see_failed_deliveries_read_only_and_retry_them_now(smtp, settings
     changelist = reverse("admin:outbox_outgoingemail_changelist")
     page = admin_client.get(changelist, {"status__exact": "failed"}).content.decode()
     assert "Your digest" in page and "Retry now" in page
+    found = admin_client.get(changelist, {"q": "pat@example"}).content.decode()
+    assert "Your digest" in found
     detail = admin_client.get(
         reverse("admin:outbox_outgoingemail_change", args=[email.pk])
     ).content.decode()
