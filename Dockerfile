@@ -9,6 +9,7 @@ COPY core ./core
 COPY incidents ./incidents
 COPY postmortems ./postmortems
 COPY actions ./actions
+COPY outbox ./outbox
 RUN pip install --no-cache-dir .
 COPY . .
 # Collecting static files needs settings but no real secret or database.

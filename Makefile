@@ -9,7 +9,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: help install db migrate demo run test lint format browser check-deploy clean bench
 
 help:
-	@echo "make run    - install, migrate, load demo data and serve on http://127.0.0.1:8000"
+	@echo "make run    - install, migrate, load demo data; serve on http://127.0.0.1:8000 with a worker"
 	@echo "make test   - install and run the whole test suite (with browser tests)"
 	@echo "make lint   - ruff lint and format check"
 
@@ -33,8 +33,9 @@ demo: migrate
 run: demo
 	@echo
 	@echo "  Hindsight is starting on http://127.0.0.1:8000 - sign in with a demo login above."
+	@echo "  A task queue worker runs beside it (emails, reminders). Ctrl-C stops both."
 	@echo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@PYTHON=$(BIN)/python scripts/run_dev.sh 127.0.0.1:8000
 
 # Browser tests drive Debian's Chromium; install it if this machine does not have it yet.
 browser:

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +28,7 @@ from actions.models import (
     zone_of,
 )
 from core.models import Role
+from outbox.services import send_email
 from postmortems.models import Postmortem
 from postmortems.services import (
     DocumentFrozen,
@@ -362,10 +362,10 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
 
 
 def send_action_reminders(*, now: datetime | None = None, dry_run: bool = False) -> ReminderRun:
-    """Send today's reminder emails, once: a recipient already sent this kind of email on their
+    """Queue today's reminder emails, once: a recipient already sent this kind of email on their
     current local day is skipped, so running twice (or concurrently) sends nothing more. Each
-    email is recorded in the same transaction as it is sent; a failed send is not recorded,
-    so the next run tries again. A dry run sends and records nothing."""
+    email goes to the outbox in the same transaction as its record, and the worker delivers it
+    (retrying while the mail server is down). A dry run queues and records nothing."""
     run = ReminderRun(planned=plan_action_reminders(now=now))
     if not run.planned:
         return run
@@ -380,21 +380,20 @@ def send_action_reminders(*, now: datetime | None = None, dry_run: bool = False)
         (run.already_sent if key in sent_before else run.due).append(reminder)
     if dry_run or not run.due:
         return run
-    with get_connection() as connection:
-        for reminder in run.due:
-            try:
-                if _send_once(reminder, connection):
-                    run.sent.append(reminder)
-                else:
-                    run.already_sent.append(reminder)
-            except Exception as error:  # one bad address must not stop everyone else's email
-                logger.exception("Could not send %s to %s", reminder.kind, reminder.recipient)
-                run.failed.append((reminder, error))
+    for reminder in run.due:
+        try:
+            if _send_once(reminder):
+                run.sent.append(reminder)
+            else:
+                run.already_sent.append(reminder)
+        except Exception as error:  # one bad row must not stop everyone else's email
+            logger.exception("Could not queue %s to %s", reminder.kind, reminder.recipient)
+            run.failed.append((reminder, error))
     return run
 
 
 @transaction.atomic
-def _send_once(reminder: Reminder, connection) -> bool:
+def _send_once(reminder: Reminder) -> bool:
     _record, created = SentReminder.objects.get_or_create(
         recipient=reminder.recipient,
         kind=reminder.kind,
@@ -403,12 +402,11 @@ def _send_once(reminder: Reminder, connection) -> bool:
     )
     if not created:  # another run got there first
         return False
-    message = EmailMultiAlternatives(
+    send_email(
+        to=[reminder.recipient.email],
         subject=reminder.subject,
         body=reminder.text,
-        to=[reminder.recipient.email],
-        connection=connection,
+        html=reminder.html,
+        kind=reminder.kind,
     )
-    message.attach_alternative(reminder.html, "text/html")
-    message.send()
     return True

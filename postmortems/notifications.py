@@ -1,11 +1,11 @@
-"""Review emails: rendered from templates, one message per person, sent after the change commits,
-and never to the person who acted."""
+"""Review emails: rendered from templates, one message per person, never to the person who acted;
+queued in the outbox in the transaction of the change, and delivered by the worker."""
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template
+
+from outbox.services import send_email
 
 
 def _render_plain_text(template_name: str, context: dict) -> str:
@@ -33,5 +33,5 @@ def notify(*, event: str, postmortem, actor, recipients, **context) -> None:
         _render_plain_text(f"postmortems/email/{event}_subject.txt", context).split()
     )
     body = _render_plain_text(f"postmortems/email/{event}.txt", context)
-    messages = [EmailMessage(subject, body, to=[person.email]) for person in people.values()]
-    transaction.on_commit(lambda: get_connection().send_messages(messages))
+    for person in people.values():
+        send_email(to=[person.email], subject=subject, body=body, kind=event)

@@ -1,3 +1,4 @@
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -108,3 +109,79 @@ def make_client():
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def deliver_outbox(db):
+    """Deliver every pending email the way the worker does (its own code, inside this test's
+    transaction, to the test mail backend); returns the messages this call sent."""
+    from django.core import mail
+
+    from outbox.models import OutgoingEmail
+    from outbox.services import deliver_email
+
+    def deliver():
+        before = len(mail.outbox)
+        for pk in OutgoingEmail.objects.pending().order_by("pk").values_list("pk", flat=True):
+            deliver_email(email_id=pk)
+        return mail.outbox[before:]
+
+    return deliver
+
+
+def _clear_task_queue():
+    from django.db import connection
+
+    # procrastinate's tables are not Django-managed, so a transactional test's flush keeps them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
+            "procrastinate_workers CASCADE"
+        )
+
+
+@pytest.fixture
+def run_worker(transactional_db):
+    """Run a real procrastinate worker (what `manage.py procrastinate worker` runs) in this
+    process until no job is left to do now. Needs committed data: the worker has its own
+    database connections."""
+    from procrastinate.contrib.django import app
+
+    _clear_task_queue()
+
+    def work(errors, options):
+        try:
+            with app.replace_connector(app.connector.get_worker_connector()):
+                app.run_worker(
+                    wait=False, install_signal_handlers=False, listen_notify=False, **options
+                )
+        except BaseException as error:
+            errors.append(error)
+
+    def run(**options):
+        # In a thread of its own: the browser tests leave an event loop in the main thread.
+        errors = []
+        thread = threading.Thread(target=work, args=(errors, options))
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the worker did not finish within a minute"
+        if errors:
+            raise errors[0]
+
+    yield run
+    _clear_task_queue()
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """A transactional test ends by flushing every table, the rows data migrations created
+    included (roles, postmortem templates): put them back first, as tests/e2e does."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in [
+        ("core.migrations.0002_create_role_groups", "create_role_groups"),
+        ("postmortems.migrations.0002_default_templates_and_phrases", "create_defaults"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -26,7 +26,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "procrastinate.contrib.django",
     "core",
+    "outbox",
     "incidents",
     "postmortems",
     "actions",
@@ -133,6 +135,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Seconds a mail server may take to answer; the worker holds a row lock while it talks to it.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Hindsight <hindsight@localhost>")
 # Absolute links in emails and feeds are built from this.
 SITE_URL = env_str("HINDSIGHT_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -149,7 +153,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", default="INFO")},
     # django-axes logs every sign-in at INFO; its lockouts (WARNING) are what matter.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # procrastinate logs each job deferred and each task registered at INFO; what the
+        # worker does with jobs stays at INFO.
+        "procrastinate": {"level": "WARNING"},
+        "procrastinate.worker": {"level": "INFO"},
+    },
 }
 
 PAGE_SIZE = 25
@@ -162,6 +172,17 @@ ACTION_ITEM_DEFAULT_DUE_WEEKS = {
 }
 # Reminder emails list an owner's overdue items and those due within this many days.
 ACTION_REMINDER_DAYS_AHEAD = env_int("HINDSIGHT_REMINDER_DAYS_AHEAD", 7)
+
+# The outbox (outbox/services.py): a failed delivery is retried after a pause that doubles from
+# the base up to the cap, until it has been attempted this many times (with the defaults,
+# about 20 hours); then it waits for staff to press "Retry now" in the admin.
+OUTBOX_MAX_ATTEMPTS = env_int("HINDSIGHT_OUTBOX_MAX_ATTEMPTS", 12)
+OUTBOX_RETRY_BASE_SECONDS = env_int("HINDSIGHT_OUTBOX_RETRY_BASE_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = env_int("HINDSIGHT_OUTBOX_RETRY_MAX_SECONDS", 6 * 60 * 60)
+# A worker silent for this long is presumed dead; the sweeper re-defers the emails it held.
+OUTBOX_STALLED_WORKER_SECONDS = env_int("HINDSIGHT_OUTBOX_STALLED_WORKER_SECONDS", 120)
+# When the worker queues the daily reminder digests (cron syntax, in UTC).
+ACTION_REMINDER_CRON = env_str("HINDSIGHT_REMINDER_CRON", default="0 7 * * *")
 
 # Postmortem review: approvals needed before a postmortem counts as approved. The rule is
 # "at least this many reviewers other than the writers approve", not "every requested reviewer".

@@ -133,13 +133,14 @@ def test_the_owner_always_sees_the_item_they_own_but_not_the_draft(people, make_
     assert client.get(item.postmortem.get_absolute_url()).status_code == 403
 
 
-def test_a_manager_who_may_not_read_the_draft_gets_no_summary_of_its_items(people):
+def test_a_manager_who_may_not_read_the_draft_gets_no_summary_of_its_items(people, deliver_outbox):
     item = _item(people, "draft")
     ActionItemFactory(  # overdue too, on a published postmortem
         title="Renew the wombat certificate",
         due_date=timezone.localdate() - timedelta(days=2),
     )
     call_command("send_action_reminders")
+    deliver_outbox()
     [manager_summary] = [m for m in mail.outbox if m.to == [people["manager"].email]]
     assert "Renew the wombat certificate" in manager_summary.body
     assert TITLE not in manager_summary.body
@@ -153,7 +154,8 @@ def test_a_manager_who_may_not_read_the_draft_gets_no_summary_of_its_items(peopl
     assert TITLE in owner_digest.body
 
 
-def test_a_manager_gets_no_summary_when_only_a_drafts_items_are_overdue(people):
+def test_a_manager_gets_no_summary_when_only_a_drafts_items_are_overdue(people, deliver_outbox):
     _item(people, "draft")
     call_command("send_action_reminders")
+    deliver_outbox()
     assert not [m for m in mail.outbox if m.to == [people["manager"].email]]

@@ -4,7 +4,7 @@ import sys
 import uuid
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 from django.conf import settings
 
@@ -35,10 +35,9 @@ def test_ensure_database_creates_a_missing_database():
     result = _manage("ensure_database", env_overrides={"DATABASE_URL": _server_url(name)})
     assert result.returncode == 0, result.stderr
     db = settings.DATABASES["default"]
-    connection = psycopg2.connect(
-        dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"]
+    connection = psycopg.connect(
+        dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"], autocommit=True
     )
-    connection.autocommit = True
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])

@@ -132,16 +132,17 @@ WITHDRAWALS = [
 
 @pytest.mark.parametrize(("who", "with_reason", "allowed"), WITHDRAWALS)
 def test_withdrawing_an_approval(
-    who, with_reason, allowed, ready, people, make_client, django_capture_on_commit_callbacks
+    who, with_reason, allowed, ready, people, make_client, deliver_outbox
 ):
     postmortem = in_state(ready, S.APPROVED, people)
     client = make_client(people[who])
     reason = "The impact figure was wrong." if with_reason else ""
+    deliver_outbox()  # what reaching this state queued
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            postmortem.review_url(), {"action": "withdraw_approval", "reason": reason}
-        )
+    response = client.post(
+        postmortem.review_url(), {"action": "withdraw_approval", "reason": reason}
+    )
+    deliver_outbox()
     postmortem.refresh_from_db()
     if not allowed:
         assert response.status_code == 200
@@ -214,7 +215,7 @@ def test_who_may_start_an_amendment(who, with_reason, allowed, published, people
 
 
 def test_readers_see_the_published_text_until_the_amendment_is_approved(
-    published, people, make_client, client, django_capture_on_commit_callbacks
+    published, people, make_client, client, deliver_outbox
 ):
     author = make_client(people["author"])
     published.refresh_from_db()
@@ -240,8 +241,8 @@ def test_readers_see_the_published_text_until_the_amendment_is_approved(
     published.refresh_from_db()
     assert published.summary == old_summary
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _approve_amendment(make_client(people["other reviewer"]), published)
+    response = _approve_amendment(make_client(people["other reviewer"]), published)
+    deliver_outbox()
     assert response.status_code == 302
     published.refresh_from_db()
     assert published.summary == "Checkout failed for 18% of attempts."

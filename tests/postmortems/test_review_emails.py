@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 
 from core.models import Role
+from outbox.models import OutgoingEmail
 from postmortems import review
 from tests.factories import ActionItemFactory, UserFactory
 
@@ -25,18 +26,16 @@ def cast(postmortem, author, reviewer):
     }
 
 
-def _sent(capture, action):
+def _sent(deliver, action):
+    deliver()  # what earlier steps queued
     mail.outbox.clear()
-    with capture(execute=True):
-        action()
-    return {message.to[0]: message for message in mail.outbox}
+    action()
+    return {message.to[0]: message for message in deliver()}
 
 
-def test_review_requested_goes_to_the_requested_reviewers_only(
-    postmortem, cast, django_capture_on_commit_callbacks
-):
+def test_review_requested_goes_to_the_requested_reviewers_only(postmortem, cast, deliver_outbox):
     sent = _sent(
-        django_capture_on_commit_callbacks,
+        deliver_outbox,
         lambda: review.request_review(
             postmortem=postmortem,
             actor=cast["author"],
@@ -51,12 +50,10 @@ def test_review_requested_goes_to_the_requested_reviewers_only(
     )
 
 
-def test_changes_requested_goes_to_the_writers_with_the_comment(
-    postmortem, cast, django_capture_on_commit_callbacks
-):
+def test_changes_requested_goes_to_the_writers_with_the_comment(postmortem, cast, deliver_outbox):
     review.request_review(postmortem=postmortem, actor=cast["author"], reviewers=[cast["reviewer"]])
     sent = _sent(
-        django_capture_on_commit_callbacks,
+        deliver_outbox,
         lambda: review.request_changes(
             postmortem=postmortem, actor=cast["reviewer"], comment="Quantify the impact."
         ),
@@ -66,18 +63,18 @@ def test_changes_requested_goes_to_the_writers_with_the_comment(
 
 
 def test_approved_and_published_go_to_the_right_people_never_the_actor(
-    postmortem, cast, django_capture_on_commit_callbacks
+    postmortem, cast, deliver_outbox
 ):
     review.request_review(postmortem=postmortem, actor=cast["author"], reviewers=[cast["reviewer"]])
     approved = _sent(
-        django_capture_on_commit_callbacks,
+        deliver_outbox,
         lambda: review.approve(postmortem=postmortem, actor=cast["reviewer"]),
     )
     assert set(approved) == {"author@example.com", "co@example.com"}
     assert "you can publish it now" in approved["author@example.com"].body
 
     published = _sent(
-        django_capture_on_commit_callbacks,
+        deliver_outbox,
         lambda: review.publish(postmortem=postmortem, actor=cast["author"]),
     )
     assert set(published) == {"co@example.com", "reviewer@example.com", "mgr@example.com"}
@@ -86,12 +83,12 @@ def test_approved_and_published_go_to_the_right_people_never_the_actor(
 
 
 def test_a_new_comment_notifies_writers_reviewers_and_the_thread_not_the_commenter(
-    postmortem, cast, django_capture_on_commit_callbacks
+    postmortem, cast, deliver_outbox
 ):
     review.request_review(postmortem=postmortem, actor=cast["author"], reviewers=[cast["reviewer"]])
     thread = review.add_comment(postmortem=postmortem, actor=cast["reviewer2"], body="Why?")
     sent = _sent(
-        django_capture_on_commit_callbacks,
+        deliver_outbox,
         lambda: review.add_comment(
             postmortem=postmortem,
             actor=cast["co"],
@@ -104,27 +101,26 @@ def test_a_new_comment_notifies_writers_reviewers_and_the_thread_not_the_comment
     assert f"#comment-{thread.pk}" in sent["rev2@example.com"].body
 
 
-def test_nothing_is_sent_if_the_change_is_refused(
-    postmortem, cast, django_capture_on_commit_callbacks
-):
+def test_nothing_is_sent_if_the_change_is_refused(postmortem, cast, deliver_outbox):
     postmortem.summary = ""
     postmortem.save()
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(review.TransitionRefused):
+    with pytest.raises(review.TransitionRefused):
         review.request_review(
             postmortem=postmortem, actor=cast["author"], reviewers=[cast["reviewer"]]
         )
-    assert mail.outbox == []
+    assert deliver_outbox() == []
+    assert not OutgoingEmail.objects.exists()
 
 
 def test_subjects_and_bodies_carry_the_title_as_typed_not_html_escaped(
-    postmortem, cast, django_capture_on_commit_callbacks
+    postmortem, cast, deliver_outbox
 ):
     title = """Q&A <beta> "quoted" and 'single'"""
     postmortem.incident.title = title
     postmortem.incident.save()
     sent = _sent(
-        django_capture_on_commit_callbacks,
+        deliver_outbox,
         lambda: review.request_review(
             postmortem=postmortem, actor=cast["author"], reviewers=[cast["reviewer"]]
         ),

@@ -1,4 +1,5 @@
-"""Email action item reminders: run daily (cron, or the compose file's scheduler service).
+"""Queue action item reminder emails. The worker does this daily (actions/tasks.py); this command
+runs it by hand.
 
 Each owner with overdue or soon-due items gets one digest; each Manager gets one summary of
 everything overdue. Idempotent: a second run on the same day (in each recipient's time zone)
@@ -11,7 +12,7 @@ from actions.services import send_action_reminders
 
 
 class Command(BaseCommand):
-    help = "Send today's action item reminder emails (owners' digests, managers' summaries)."
+    help = "Queue today's action item reminder emails (owners' digests, managers' summaries)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, **options):
         run = send_action_reminders(dry_run=dry_run)
         shown = run.due if dry_run else run.sent
-        verb = "Would send" if dry_run else "Sent"
+        verb = "Would send" if dry_run else "Queued"
         for reminder in shown:
             recipient = reminder.recipient
             self.stdout.write(
@@ -51,14 +52,15 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                f"{len(run.sent)} email(s) sent, {len(run.already_sent)} already sent today."
+                f"{len(run.sent)} email(s) queued for delivery, "
+                f"{len(run.already_sent)} already sent today."
             )
         if run.failed:
             for reminder, error in run.failed:
                 self.stderr.write(
-                    f"Failed to send to {reminder.recipient.display_name} "
+                    f"Failed to queue for {reminder.recipient.display_name} "
                     f"<{reminder.recipient.email}>: {error}"
                 )
             raise CommandError(
-                f"{len(run.failed)} email(s) could not be sent; the next run will retry them."
+                f"{len(run.failed)} email(s) could not be queued; the next run will retry them."
             )

@@ -9,16 +9,16 @@ import subprocess
 import time
 from pathlib import Path
 
-import psycopg2
+import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from psycopg2 import sql
+from psycopg import sql
 
 LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 
 
 def _connect(db: dict, dbname: str):
-    return psycopg2.connect(
+    return psycopg.connect(
         dbname=dbname,
         user=db.get("USER") or None,
         password=db.get("PASSWORD") or None,
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         where = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"
         try:
             connection = self._reach_server(db, where)
-        except psycopg2.OperationalError as error:
+        except psycopg.OperationalError as error:
             raise CommandError(
                 f"Cannot reach PostgreSQL at {where}: {error}".strip()
                 + "\nStart PostgreSQL there, or set DATABASE_URL to a server you can reach, "
@@ -68,13 +68,13 @@ class Command(BaseCommand):
     def _reach_server(self, db: dict, where: str):
         try:
             return _connect(db, "postgres")
-        except psycopg2.OperationalError:
+        except psycopg.OperationalError:
             if (db.get("HOST") or "") not in LOCAL_HOSTS or not _start_local_cluster():
                 raise
         self.stdout.write(f"PostgreSQL at {where} was down; started the local cluster.")
         for _attempt in range(20):
             try:
                 return _connect(db, "postgres")
-            except psycopg2.OperationalError:
+            except psycopg.OperationalError:
                 time.sleep(0.5)
         return _connect(db, "postgres")
