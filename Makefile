@@ -61,9 +61,10 @@ bench: db
 
 # 50 signed-in users for 60 s against gunicorn with production settings, in its own database
 # (hindsight_load, recreated each run). Options: make loadtest LOADTEST_ARGS="--users 20 --seconds 30"
-loadtest: db
-	DATABASE_URL=$${LOADTEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hindsight_load} \
-		$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hindsight_load
+loadtest: install
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python manage.py ensure_database
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -base64 48) \
