@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_prometheus.exports import ExportToDjangoView
 
 from actions.selectors import search_action_items
@@ -69,7 +69,7 @@ def healthz(request):
 
 
 @login_not_required
-@require_GET
+@require_safe
 def readyz(request):
     """Readiness, for load balancers: 200 only when the database is reachable, every migration
     is applied and a task-queue worker was seen lately; otherwise 503 and what failed."""
@@ -97,10 +97,9 @@ def _may_read_metrics(request) -> bool:
 
 
 @login_not_required
-@require_GET
 def metrics(request):
     """Prometheus metrics, for an allowed network or the bearer token only. Everyone else gets
-    a 404: the page does not admit to existing."""
+    a 404, whatever the method: the page does not admit to existing."""
     if not _may_read_metrics(request):
         raise Http404
     return ExportToDjangoView(request)

@@ -38,6 +38,12 @@ def test_an_ipv4_mapped_ipv6_address_counts_as_its_ipv4_address(client):
     assert get_metrics(client, "::ffff:10.20.3.4").status_code == 200
 
 
+def test_other_methods_from_outside_get_not_found_too(client):
+    response = client.post(reverse("metrics"), REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 404
+
+
 def test_the_bearer_token_opens_the_metrics_from_anywhere(client):
     response = get_metrics(client, "203.0.113.9", Authorization=f"Bearer {TOKEN}")
 

@@ -58,6 +58,13 @@ def test_ready_when_the_database_is_up_migrations_applied_and_a_worker_beat_late
     assert response["Cache-Control"] == "no-store"
 
 
+def test_load_balancers_may_ask_with_head(client, workers_table):
+    record_heartbeat(seconds_ago=20)
+
+    assert client.head(reverse("readyz")).status_code == 200
+    assert client.post(reverse("readyz")).status_code == 405
+
+
 def test_not_ready_while_a_migration_is_unapplied(client, workers_table):
     record_heartbeat(seconds_ago=20)
     unapplied = unrecord_latest_migration("core")
