@@ -19,4 +19,5 @@ RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
 RUN useradd --create-home hindsight
 USER hindsight
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, timeouts and logs: config/gunicorn.py, each settable from the environment.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]

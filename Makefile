@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install db migrate demo run test lint format browser check-deploy clean bench
+.PHONY: help install db migrate demo run test lint format browser check-deploy clean bench loadtest
 
 help:
 	@echo "make run    - install, migrate, load demo data; serve on http://127.0.0.1:8000 with a worker"
@@ -59,6 +59,13 @@ test: db browser lint
 # Times search and insights on 10,000 seeded incidents, in its own database (hindsight_bench).
 bench: db
 	$(BIN)/python scripts/benchmark.py
+
+# 50 signed-in users for 60 s against gunicorn with production settings, in its own database
+# (hindsight_load, recreated each run). Options: make loadtest LOADTEST_ARGS="--users 20 --seconds 30"
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hindsight_load
+loadtest: install
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python manage.py ensure_database
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -base64 48) \

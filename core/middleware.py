@@ -1,7 +1,11 @@
+import re
+import uuid
 import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
+
+from core.json_logs import current_request_id
 
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
@@ -42,3 +46,28 @@ class UserTimezoneMiddleware:
             # The zone belongs to this request: a thread that serves the next one (or a test
             # that runs next in this thread) starts from the default again.
             timezone.deactivate()
+
+
+# An id a proxy in front already gave the request is kept if it looks like one.
+_INCOMING_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
+
+
+class RequestIdMiddleware:
+    """Give every request an id, log lines written while serving it carry it (see
+    core.json_logs), and the response's X-Request-ID header tells it to the caller and to
+    gunicorn's access log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _INCOMING_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # Django logs some responses after middleware ran
+        token = current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response.headers["X-Request-ID"] = request_id
+        return response

@@ -1,16 +1,20 @@
+import ipaddress
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
+from django_prometheus.exports import ExportToDjangoView
 
 from actions.selectors import search_action_items
+from core import health
 from core.forms import SEARCH_TYPES, AccountSettingsForm, SearchForm
 from core.search import search_words
 from incidents.selectors import search_incidents, search_timeline_entries
@@ -59,10 +63,46 @@ def home(request):
 
 @login_not_required
 def healthz(request):
-    """For load balancers and the compose healthcheck: the app is up and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness, for the container healthcheck: this process answers. It asks nothing of the
+    database, so a database outage does not get every web process restarted."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_safe
+def readyz(request):
+    """Readiness, for load balancers: 200 only when the database is reachable, every migration
+    is applied and a task-queue worker was seen lately; otherwise 503 and what failed."""
+    checks = health.readiness()
+    failed = [name for name, result in checks.items() if result != "ok"]
+    return JsonResponse(
+        {"status": "not ready" if failed else "ready", "failed": failed, "checks": checks},
+        status=503 if failed else 200,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _may_read_metrics(request) -> bool:
+    token = settings.METRICS_TOKEN
+    offered = request.headers.get("Authorization", "")
+    if token and constant_time_compare(offered, f"Bearer {token}"):
+        return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
+
+
+@login_not_required
+def metrics(request):
+    """Prometheus metrics, for an allowed network or the bearer token only. Everyone else gets
+    a 404, whatever the method: the page does not admit to existing."""
+    if not _may_read_metrics(request):
+        raise Http404
+    return ExportToDjangoView(request)
 
 
 SEARCH_GROUP_SIZE = 5

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "procrastinate.contrib.django",
+    "django_prometheus",
     "core",
     "outbox",
     "incidents",
@@ -35,6 +36,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Operations: request metrics (first and last, to time the whole stack) and request ids.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -50,6 +54,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -147,21 +152,6 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", default="INFO")},
-    # django-axes logs every sign-in at INFO; its lockouts (WARNING) are what matter.
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        # procrastinate logs each job deferred and each task registered at INFO; what the
-        # worker does with jobs stays at INFO.
-        "procrastinate": {"level": "WARNING"},
-        "procrastinate.worker": {"level": "INFO"},
-    },
-}
-
 PAGE_SIZE = 25
 
 # Action items: the suggested due date for each priority, in weeks from the day it is created.
@@ -187,3 +177,41 @@ ACTION_REMINDER_CRON = env_str("HINDSIGHT_REMINDER_CRON", default="0 7 * * *")
 # Postmortem review: approvals needed before a postmortem counts as approved. The rule is
 # "at least this many reviewers other than the writers approve", not "every requested reviewer".
 POSTMORTEM_REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 1)
+
+
+# --- Operations: readiness, metrics, logs --------------------------------------------------
+# /readyz/ answers 503 when no task-queue worker sent a heartbeat for this many seconds
+# (0: readiness does not look at workers).
+HINDSIGHT_WORKER_STALE_AFTER = env_int("HINDSIGHT_WORKER_STALE_AFTER", 300)
+# /metrics/ answers only requests from these networks or with "Authorization: Bearer <token>";
+# everyone else gets a 404.
+METRICS_ALLOWED_NETWORKS = env_networks(
+    "HINDSIGHT_METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"]
+)
+METRICS_TOKEN = env_str("HINDSIGHT_METRICS_TOKEN", default="")
+
+LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", default="text")
+if LOG_FORMAT not in {"text", "json"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "core.json_logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; its lockouts (WARNING) are what matter.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # procrastinate logs each job deferred and each task registered at INFO; what the
+        # worker does with jobs stays at INFO.
+        "procrastinate": {"level": "WARNING"},
+        "procrastinate.worker": {"level": "INFO"},
+    },
+}

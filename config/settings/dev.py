@@ -14,3 +14,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Serve static files straight from the source folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Runserver serves each request on a new thread, and a persistent connection belongs to its
+# thread: kept ones are never reused and pile up until PostgreSQL refuses clients. Keep none.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
