@@ -10,6 +10,7 @@ COPY incidents ./incidents
 COPY postmortems ./postmortems
 COPY actions ./actions
 COPY outbox ./outbox
+COPY notifications ./notifications
 RUN pip install --no-cache-dir .
 COPY . .
 # Collecting static files needs settings but no real secret or database.

@@ -1,4 +1,4 @@
-"""Writes to action items (each recording its history) and the reminder emails."""
+"""Writes to action items (each recording its history), telling a new owner, and the reminders."""
 
 import logging
 from dataclasses import dataclass, field
@@ -27,7 +27,10 @@ from actions.models import (
     local_today,
     zone_of,
 )
+from core.emails import render_plain_text
 from core.models import Role
+from notifications.models import NotificationKind
+from notifications.services import notify_in_app, wants_email
 from outbox.services import send_email
 from postmortems.models import Postmortem
 from postmortems.services import (
@@ -100,6 +103,7 @@ def action_item_create(
         actor=created_by,
         description=_("Added the action item “%(title)s”") % {"title": title},
     )
+    _tell_new_owner(item, actor=created_by)
     return item
 
 
@@ -130,6 +134,8 @@ def action_item_update(*, item: ActionItem, changed_by, reason: str = "", **chan
     postmortem = _check_text_change(item.postmortem) if text_changed else None
     item.save()
     _record_changes(item, tracked, changed_by=changed_by, reason=reason.strip())
+    if any(name == "owner_id" for name, _old, _new in tracked):
+        _tell_new_owner(item, actor=changed_by)
     if postmortem is not None:
         record_document_change(
             postmortem=postmortem,
@@ -156,6 +162,28 @@ def action_item_set_status(
     if status in (ActionStatus.DONE, ActionStatus.WONT_DO):
         changes["resolution_note"] = note
     return action_item_update(item=item, changed_by=changed_by, reason=note, **changes)
+
+
+def _tell_new_owner(item: ActionItem, *, actor) -> None:
+    """In the app, and by email unless they turned it off; not when they took it themselves."""
+    owner = item.owner
+    if owner is None or owner.pk == actor.pk:
+        return
+    kind = NotificationKind.ACTION_ITEM_ASSIGNED
+    notify_in_app(
+        recipients=[owner], kind=kind, actor=actor, title=item.title, url=item.get_absolute_url()
+    )
+    if not wants_email([owner], kind):
+        return
+    context = {
+        "item": item,
+        "actor": actor,
+        "incident": item.postmortem.incident,
+        "url": _absolute(item.get_absolute_url()),
+    }
+    subject = " ".join(render_plain_text("actions/email/assigned_subject.txt", context).split())
+    body = render_plain_text("actions/email/assigned.txt", context)
+    send_email(to=[owner.email], subject=subject, body=body, kind=kind)
 
 
 def _apply_status_rules(item: ActionItem) -> None:
@@ -214,6 +242,10 @@ class Reminder:
     items: list = field(default_factory=list)
     text: str = ""
     html: str = ""
+    # How the reminder shows among the recipient's notifications.
+    notification_kind: NotificationKind = NotificationKind.DUE_SOON
+    notification_title: str = ""
+    notification_url: str = ""
 
     @property
     def item_ids(self) -> list[int]:
@@ -282,18 +314,21 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
         ]
         if not overdue and not due_soon:
             continue
+        counts = {
+            "overdue": ngettext("%(n)s overdue", "%(n)s overdue", len(overdue))
+            % {"n": len(overdue)},
+            "soon": ngettext("%(n)s due soon", "%(n)s due soon", len(due_soon))
+            % {"n": len(due_soon)},
+        }
         reminder = Reminder(
             recipient=owner,
             kind=ReminderKind.OWNER_DIGEST,
             sent_on=today,
-            subject=_("Hindsight: your action items — %(overdue)s, %(soon)s")
-            % {
-                "overdue": ngettext("%(n)s overdue", "%(n)s overdue", len(overdue))
-                % {"n": len(overdue)},
-                "soon": ngettext("%(n)s due soon", "%(n)s due soon", len(due_soon))
-                % {"n": len(due_soon)},
-            },
+            subject=_("Hindsight: your action items — %(overdue)s, %(soon)s") % counts,
             items=overdue + due_soon,
+            notification_kind=NotificationKind.OVERDUE if overdue else NotificationKind.DUE_SOON,
+            notification_title=_("Your action items: %(overdue)s, %(soon)s") % counts,
+            notification_url=reverse("actions:mine"),
         )
         _render(
             reminder,
@@ -344,6 +379,14 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
             )
             % {"count": len(overdue)},
             items=overdue,
+            notification_kind=NotificationKind.ESCALATED,
+            notification_title=ngettext(
+                "%(count)s action item is overdue",
+                "%(count)s action items are overdue",
+                len(overdue),
+            )
+            % {"count": len(overdue)},
+            notification_url=reverse("actions:list") + "?due=overdue",
         )
         _render(
             reminder,
@@ -365,7 +408,10 @@ def send_action_reminders(*, now: datetime | None = None, dry_run: bool = False)
     """Queue today's reminder emails, once: a recipient already sent this kind of email on their
     current local day is skipped, so running twice (or concurrently) sends nothing more. Each
     email goes to the outbox in the same transaction as its record, and the worker delivers it
-    (retrying while the mail server is down). A dry run queues and records nothing."""
+    (retrying while the mail server is down). A dry run queues and records nothing.
+
+    Each reminder is also a notification in the app (due soon, overdue, or escalated for
+    managers); its email goes only to those who did not turn that kind off."""
     run = ReminderRun(planned=plan_action_reminders(now=now))
     if not run.planned:
         return run
@@ -402,6 +448,14 @@ def _send_once(reminder: Reminder) -> bool:
     )
     if not created:  # another run got there first
         return False
+    notify_in_app(
+        recipients=[reminder.recipient],
+        kind=reminder.notification_kind,
+        title=reminder.notification_title,
+        url=reminder.notification_url,
+    )
+    if not wants_email([reminder.recipient], reminder.notification_kind):
+        return True
     send_email(
         to=[reminder.recipient.email],
         subject=reminder.subject,

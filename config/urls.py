@@ -8,6 +8,7 @@ urlpatterns = [
     path("status/", include("postmortems.public_urls")),
     path("search/", include("core.search_urls")),
     path("actions/", include("actions.urls")),
+    path("notifications/", include("notifications.urls")),
     path("insights/", include("incidents.insights_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_prometheus.exports import ExportToDjangoView
 
 from actions.selectors import search_action_items
-from core import health
+from core import health, settings_page
 from core.forms import SEARCH_TYPES, AccountSettingsForm, SearchForm
 from core.search import search_words
 from incidents.selectors import search_incidents, search_timeline_entries
@@ -23,14 +24,20 @@ from postmortems.selectors import search_postmortems
 
 @require_http_methods(["GET", "POST"])
 def account_settings(request):
-    form = AccountSettingsForm(
-        request.POST if request.method == "POST" else None, instance=request.user
-    )
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    data = request.POST if request.method == "POST" else None
+    form = AccountSettingsForm(data, instance=request.user)
+    sections = settings_page.sections_for(request.user, data)
+    # Every form is validated, so each shows its errors at once.
+    if data is not None and all([form.is_valid(), *(s.is_valid() for s in sections)]):
+        with transaction.atomic():
+            form.save()
+            for section in sections:
+                section.save()
         messages.success(request, _("Your settings are saved."))
         return redirect("account-settings")
-    return render(request, "registration/account_settings.html", {"form": form})
+    return render(
+        request, "registration/account_settings.html", {"form": form, "sections": sections}
+    )
 
 
 def sign_in_locked_out(request, original_response=None, credentials=None):

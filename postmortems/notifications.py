@@ -1,24 +1,35 @@
-"""Review emails: rendered from templates, one message per person, never to the person who acted;
+"""Review notifications: one in the app for each person concerned (never the person who acted),
+and an email, rendered from templates, to those of them who want email about that kind:
 queued in the outbox in the transaction of the change, and delivered by the worker."""
 
 from django.conf import settings
-from django.template import Context
-from django.template.loader import get_template
+from django.urls import reverse
 
+from core.emails import render_plain_text
+from notifications.models import NotificationKind
+from notifications.services import notify_in_app, wants_email
 from outbox.services import send_email
 
 
-def _render_plain_text(template_name: str, context: dict) -> str:
-    """Email subjects and bodies are plain text, not HTML: no autoescaping, so a title such as
-    "Q&A <beta>" arrives as typed, not as "Q&amp;A &lt;beta&gt;"."""
-    return get_template(template_name).template.render(Context(context, autoescape=False))
+def _link(event: str, postmortem, context: dict) -> str:
+    """Where the in-app notification leads: the page the email's link names."""
+    if event == "comment":
+        comment = context["comment"]
+        return f"{postmortem.review_url()}#comment-{comment.parent_id or comment.pk}"
+    if event == "amendment_started":
+        return reverse("postmortems:amendment", args=[postmortem.incident.reference])
+    if event in ("published", "amendment_approved", "amendment_withdrawn"):
+        return postmortem.get_absolute_url()
+    return postmortem.review_url()
 
 
-def notify(*, event: str, postmortem, actor, recipients, **context) -> None:
+def notify(*, event: str, postmortem, actor, recipients, thread=(), **context) -> None:
+    """Tell ``recipients`` of ``event``; those in ``thread`` (the people in the comment thread
+    a reply joins) are told of it as a reply."""
     people = {
         person.pk: person
         for person in recipients
-        if person is not None and person.pk != actor.pk and person.is_active and person.email
+        if person is not None and person.pk != actor.pk and person.is_active
     }
     if not people:
         return
@@ -29,9 +40,20 @@ def notify(*, event: str, postmortem, actor, recipients, **context) -> None:
         url=settings.SITE_URL + postmortem.get_absolute_url(),
         review_url=settings.SITE_URL + postmortem.review_url(),
     )
-    subject = " ".join(
-        _render_plain_text(f"postmortems/email/{event}_subject.txt", context).split()
-    )
-    body = _render_plain_text(f"postmortems/email/{event}.txt", context)
-    for person in people.values():
-        send_email(to=[person.email], subject=subject, body=body, kind=event)
+    subject = " ".join(render_plain_text(f"postmortems/email/{event}_subject.txt", context).split())
+    body = render_plain_text(f"postmortems/email/{event}.txt", context)
+    in_thread = {person.pk for person in thread if person is not None}
+    told = {
+        NotificationKind(event): [p for p in people.values() if p.pk not in in_thread],
+        NotificationKind.COMMENT_REPLY: [p for p in people.values() if p.pk in in_thread],
+    }
+    for kind, group in told.items():
+        notify_in_app(
+            recipients=group,
+            kind=kind,
+            actor=actor,
+            title=f"{postmortem.incident.reference} {postmortem.incident.title}",
+            url=_link(event, postmortem, context),
+        )
+        for person in wants_email(group, kind):
+            send_email(to=[person.email], subject=subject, body=body, kind=kind)

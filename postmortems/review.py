@@ -333,6 +333,7 @@ def add_comment(
         postmortem=postmortem,
         actor=actor,
         recipients=[*_writers(postmortem), *_reviewers(postmortem), *thread],
+        thread=thread,
         comment=comment,
     )
     return comment

@@ -123,3 +123,16 @@ class TagFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"tag{n}")
     slug = factory.LazyAttribute(lambda tag: tag.name)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An unread notification of a review request, for a new user."""
+
+    class Meta:
+        model = "notifications.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "review_requested"
+    actor = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"INC-{n} Something broke")
+    url = "/postmortems/"

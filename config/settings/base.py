@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "core",
     "outbox",
+    "notifications",
     "incidents",
     "postmortems",
     "actions",

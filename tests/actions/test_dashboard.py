@@ -229,8 +229,8 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     client = make_client(manager)
     # session, user, the user's roles (who reads drafts' items), services and owners for the
     # filters, all the counts (one query), overdue by owner, by service, by severity, the
-    # overdue list, the due-soon list.
-    with django_assert_max_num_queries(11):
+    # overdue list, the due-soon list, the bell's unread count.
+    with django_assert_max_num_queries(12):
         response = client.get(DASHBOARD, {"priority": ["P1", "P2", "P3"]})
     assert response.context["counts"]["overdue"] > 0
 
@@ -242,7 +242,7 @@ def test_the_list_runs_a_fixed_number_of_queries(
     _bulk_items(count)
     client = make_client(manager)
     # session, user, the user's roles (who reads drafts' items), services and owners for the
-    # filters, the count, the page of items.
-    with django_assert_max_num_queries(7):
+    # filters, the count, the page of items, the bell's unread count.
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("actions:list"), {"due": "overdue"})
     assert response.context["page"].paginator.count > 0

@@ -144,8 +144,9 @@ def test_search_query_count_does_not_grow_with_the_data(
         )
         ActionItemFactory(postmortem=postmortem, title="Network chaos test")
     # session, user, the user's roles (may they read drafts?), then a page of results and a
-    # count for each of the four types, plus service and tag choices for the filters.
-    with django_assert_max_num_queries(13):
+    # count for each of the four types, plus service and tag choices for the filters, and the
+    # bell's unread count.
+    with django_assert_max_num_queries(14):
         author_client.get(URL, {"q": "network"})
 
 
