@@ -25,7 +25,7 @@ def _add(client, postmortem, **fields):
 
 
 def test_an_item_created_with_an_owner_tells_the_owner(
-    postmortem, author, author_client, owner, django_capture_on_commit_callbacks
+    postmortem, author, author_client, owner, django_capture_on_commit_callbacks, deliver_outbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = _add(author_client, postmortem, title="Alert on queue depth", owner=owner.pk)
@@ -35,6 +35,7 @@ def test_an_item_created_with_an_owner_tells_the_owner(
     assert (told.recipient, told.kind, told.actor) == (owner, ASSIGNED, author)
     assert told.title == "Alert on queue depth"
     assert told.url == item.get_absolute_url()
+    deliver_outbox()  # as the worker does
     [email] = mail.outbox
     assert email.to == [owner.email]
     reference = postmortem.incident.reference
@@ -58,18 +59,19 @@ def test_the_owner_sees_it_in_their_notifications_and_may_open_it(
 
 
 def test_nobody_is_told_of_an_item_without_an_owner_or_one_they_took_themselves(
-    postmortem, author, author_client, django_capture_on_commit_callbacks
+    postmortem, author, author_client, django_capture_on_commit_callbacks, deliver_outbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _add(author_client, postmortem, title="Nobody's")
         _add(author_client, postmortem, title="Mine", owner=author.pk)
     assert postmortem.action_items.count() == 2
     assert not Notification.objects.exists()
+    deliver_outbox()  # as the worker does
     assert mail.outbox == []
 
 
 def test_a_new_owner_is_told_and_the_old_one_is_not(
-    author, author_client, owner, django_capture_on_commit_callbacks
+    author, author_client, owner, django_capture_on_commit_callbacks, deliver_outbox
 ):
     before = UserFactory(username="bea")
     item = ActionItemFactory(owner=before, postmortem__author=author)
@@ -83,6 +85,7 @@ def test_a_new_owner_is_told_and_the_old_one_is_not(
     assert list(Notification.objects.values_list("recipient__username", "kind")) == [
         ("olive", ASSIGNED)
     ]
+    deliver_outbox()  # as the worker does
     assert [message.to for message in mail.outbox] == [[owner.email]]
 
 
@@ -108,19 +111,23 @@ def test_taking_an_item_yourself_tells_nobody(author, owner, make_client):
 
 
 def test_an_owner_who_turned_the_email_off_is_told_only_in_the_app(
-    postmortem, author, owner, django_capture_on_commit_callbacks
+    postmortem, author, owner, django_capture_on_commit_callbacks, deliver_outbox
 ):
     EmailPreference.objects.create(user=owner, kind=ASSIGNED, enabled=False)
     with django_capture_on_commit_callbacks(execute=True):
         action_item_create(postmortem=postmortem, created_by=author, title="Quiet", owner=owner)
+    deliver_outbox()  # as the worker does
     assert mail.outbox == []
     assert Notification.objects.get().recipient == owner
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_owner_email_leaves_once_the_item_is_committed(author_client, author, owner):
+def test_the_owner_email_leaves_once_the_item_is_committed(
+    author_client, author, owner, deliver_outbox
+):
     postmortem = PostmortemFactory(author=author)
     response = _add(author_client, postmortem, title="Alert on queue depth", owner=owner.pk)
     assert response.status_code == 302
+    deliver_outbox()  # as the worker does
     assert [message.to for message in mail.outbox] == [[owner.email]]
     assert Notification.objects.get().recipient == owner
