@@ -165,10 +165,7 @@ def item_export(request):
         # A file cannot show what was wrong: the list can, with the same filters as typed.
         return redirect(f"{reverse('actions:list')}?{request.GET.urlencode()}")
     today = local_today()
-    items = action_item_list(user=request.user, filters=filters, today=today).select_related(
-        "created_by"
-    )
-    items = items.prefetch_related("postmortem__incident__services").iterator(chunk_size=500)
+    items = action_item_list(user=request.user, filters=filters, today=today)
     response = StreamingHttpResponse(
         csv_lines(items, today=today, zone=timezone.get_current_timezone()),
         content_type="text/csv; charset=utf-8",

@@ -357,7 +357,7 @@ def _pages(today) -> list[tuple[str, str]]:
     ]
 
 
-def child(size: int, runs: int, json_path: str) -> None:
+def child(size: int, runs: int, json_path: str, only: str) -> None:
     _setup_django()
     from django.core.management import call_command
     from django.db import connection
@@ -412,12 +412,16 @@ def child(size: int, runs: int, json_path: str) -> None:
         rows.append({"page": "bare view", "url": "", **bare})
         print(_row_text(rows[-1], bare["median"]), flush=True)
         for label, url in _pages(timezone.localdate()):
+            if only not in label:
+                continue
             page_client = owner_client if url.startswith(reverse("actions:mine")) else client
             rows.append({"page": label, "url": url, **_measure(page_client, url, runs)})
             print(_row_text(rows[-1], bare["median"]), flush=True)
-        export = _measure(client, reverse("actions:export"), max(3, runs // 4), streamed=True)
-        rows.append({"page": f"action CSV, {counts['action items']} rows", "url": "", **export})
-        print(_row_text(rows[-1], bare["median"]), flush=True)
+        label = f"action CSV, {counts['action items']} rows"
+        if only in label:
+            export = _measure(client, reverse("actions:export"), max(3, runs // 4), streamed=True)
+            rows.append({"page": label, "url": "", **export})
+            print(_row_text(rows[-1], bare["median"]), flush=True)
     Path(json_path).write_text(json.dumps({"size": size, "counts": counts, "rows": rows}))
 
 
@@ -518,11 +522,14 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=20, help="requests per page (default 20)")
     parser.add_argument("--markdown", help="also write the results to this Markdown file")
+    parser.add_argument(
+        "--only", default="", help="time only the pages whose label contains this (e.g. CSV)"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.runs, args.json)
+        child(args.child, args.runs, args.json, args.only)
         return
 
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -541,6 +548,8 @@ def main() -> None:
                     str(args.runs),
                     "--json",
                     json_path,
+                    "--only",
+                    args.only,
                 ],
                 env={**os.environ, "DATABASE_URL": _database_url(size)},
                 check=True,
