@@ -125,7 +125,10 @@ def my_items(request):
     return render(
         request,
         "actions/actionitem_mine.html",
-        {**my_action_items(request.user, today=today), "today": today},
+        {
+            **my_action_items(request.user, today=today, page_number=request.GET.get("page")),
+            "today": today,
+        },
     )
 
 
