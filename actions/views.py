@@ -24,6 +24,7 @@ from actions.selectors import (
     action_dashboard,
     action_item_list,
     my_action_items,
+    page_rows,
     postmortem_action_items,
 )
 from actions.services import (
@@ -137,6 +138,7 @@ def item_list_view(request):
     context = filtered_list_context(
         request, ActionItemFilterForm, action_item_list, user=request.user, today=local_today()
     )
+    context["page"].object_list = page_rows(context["page"].object_list)
     filters = context["filters"]
     return render(
         request,
