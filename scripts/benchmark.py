@@ -556,6 +556,7 @@ def main() -> None:
             )
             results.append(json.loads(Path(json_path).read_text()))
     if args.markdown:
+        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
         Path(args.markdown).write_text(_markdown(results, _machine(), args.runs))
         print(f"\nWrote {args.markdown}.")
 
