@@ -488,7 +488,7 @@ def _markdown(results: list[dict], machine: dict, runs: int) -> str:
         "",
         f"Machine: {machine['cpus']} CPUs (`nproc`), {machine['memory']} memory, PostgreSQL "
         f"{machine['postgres']}, Python {machine['python']}; commit {machine['commit']}; "
-        f"{runs} runs per page (the CSV a quarter as many). The machine is shared, so timings",
+        f"{runs} runs per page (the CSV a quarter as many, at least 3). The machine is shared, so timings",
         "are noisy: compare medians measured the same way.",
     ]
     for result in results:
