@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install db migrate demo run test lint format browser check-deploy clean bench loadtest
+.PHONY: help install db migrate demo run test lint format browser check-deploy clean bench bench-all loadtest
 
 help:
 	@echo "make run    - install, migrate, load demo data; serve on http://127.0.0.1:8000 with a worker"
@@ -56,9 +56,13 @@ test: db browser lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-# Times search and insights on 10,000 seeded incidents, in its own database (hindsight_bench).
+# Times every page on 10,000 seeded incidents (bench-all: 1,000, 10,000 and 50,000), each size in
+# its own database (hindsight_bench_10k, ...), and keeps the results in docs/performance.md.
 bench: db
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/benchmark.py --sizes 10000 --markdown docs/performance.md
+
+bench-all: db
+	$(BIN)/python scripts/benchmark.py --sizes 1000,10000,50000 --markdown docs/performance.md
 
 # 50 signed-in users for 60 s against gunicorn with production settings, in its own database
 # (hindsight_load, recreated each run). Options: make loadtest LOADTEST_ARGS="--users 20 --seconds 30"

@@ -4,7 +4,7 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import (
@@ -198,8 +198,9 @@ class DashboardFilterForm(forms.Form):
         ]
         users = (
             get_user_model()
-            .objects.filter(Q(is_active=True) | Q(owned_action_items__isnull=False))
-            .distinct()
+            .objects.filter(
+                Q(is_active=True) | Exists(ActionItem.objects.filter(owner=OuterRef("pk")))
+            )
             .order_by("first_name", "last_name", "username")
         )
         self.fields["owner"].choices = [

@@ -52,6 +52,17 @@ class ActionStatus(models.TextChoices):
 TO_DO = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
+def to_do_first():
+    """0 for items still to do, 1 for closed ones: the list's first sort key. Overdue items
+    come first among those to do without naming today, because ordering by due date puts
+    them there; so an index can serve the order (action_item_due_order_idx)."""
+    return models.Case(
+        models.When(status__in=TO_DO, then=models.Value(0)),
+        default=models.Value(1),
+        output_field=models.IntegerField(),
+    )
+
+
 def zone_of(user) -> zoneinfo.ZoneInfo:
     """The user's own time zone, or the site's default when they have not chosen one."""
     return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
@@ -208,6 +219,29 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["owner", "status", "due_date"], name="action_item_owner_idx"),
             # The dashboard's overdue / due-soon ranges and the reminder run's scan.
             models.Index(fields=["status", "due_date"], name="action_item_status_due_idx"),
+            # The list's default order (overdue first, then by due date): see to_do_first().
+            models.Index(
+                to_do_first(),
+                models.F("due_date").asc(nulls_last=True),
+                models.F("priority"),
+                models.F("id"),
+                name="action_item_due_order_idx",
+            ),
+            # The list sorted by priority, newest and recently updated.
+            models.Index(
+                models.F("priority"),
+                models.F("due_date").asc(nulls_last=True),
+                models.F("id"),
+                name="action_item_priority_idx",
+            ),
+            models.Index(fields=["-created_at", "id"], name="action_item_newest_idx"),
+            models.Index(fields=["-updated_at", "id"], name="action_item_updated_idx"),
+            # The dashboard's overdue and due-soon lists: items to do, soonest due first.
+            models.Index(
+                fields=["due_date", "priority", "id"],
+                condition=Q(status__in=TO_DO),
+                name="action_item_to_do_due_idx",
+            ),
             # Full-text search, and typo-tolerant title search (trigram word similarity).
             GinIndex(fields=["search_vector"], name="action_item_search_idx"),
             GinIndex(

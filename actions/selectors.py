@@ -4,6 +4,7 @@ there are; every count is done by the database."""
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
@@ -23,7 +24,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus
+from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus, to_do_first
 from core.search import headline, prefix_query, ranked
 from incidents.models import Incident, Severity
 from incidents.selectors import incident_facts_q
@@ -167,31 +168,45 @@ def needs_no_actions_confirmation(postmortem: Postmortem) -> bool:
 # My action items ------------------------------------------------------------------------------
 
 
-def my_action_items(user, *, today: date) -> dict:
-    """The user's items still to do (overdue first, then by due date) and those they closed
-    recently. Two queries."""
+def my_action_items(user, *, today: date, page_number=None) -> dict:
+    """One page of the user's items still to do (overdue first, then by due date), how many
+    there are and how many are overdue, and on the first page the ones they closed recently
+    (the newest ``PAGE_SIZE``; the list filtered by owner has them all). Five queries."""
     # No visible_to(): an owner always sees what they own, drafts' items included (see there).
     items = ActionItem.objects.owned_by(user).with_list_relations()
     to_do = items.filter(status__in=TO_DO).order_by(
         _overdue_first(today), F("due_date").asc(nulls_last=True), "priority", "pk"
     )
-    recently_closed = items.filter(
-        status__in=[ActionStatus.DONE, ActionStatus.WONT_DO],
-        updated_at__gte=start_of_local_day(today - timedelta(days=RECENTLY_CLOSED_DAYS)),
-    ).order_by("-updated_at", "-pk")
-    to_do = list(to_do)
+    counts = to_do.aggregate(
+        to_do=Count("pk"), overdue=Count("pk", filter=due_bucket_q("overdue", today))
+    )
+    paginator = Paginator(to_do, settings.PAGE_SIZE)
+    paginator.count = counts["to_do"]  # counted above: spare the paginator its own query
+    page = paginator.get_page(page_number)
+    recently_closed = []
+    if page.number == 1:
+        recently_closed = list(
+            items.filter(
+                status__in=[ActionStatus.DONE, ActionStatus.WONT_DO],
+                updated_at__gte=start_of_local_day(today - timedelta(days=RECENTLY_CLOSED_DAYS)),
+            ).order_by("-updated_at", "-pk")[: settings.PAGE_SIZE + 1]
+        )
     return {
-        "to_do": to_do,
-        "overdue_count": sum(1 for item in to_do if item.days_overdue(today)),
-        "recently_closed": list(recently_closed),
+        "page": page,
+        "to_do_count": counts["to_do"],
+        "overdue_count": counts["overdue"],
+        "recently_closed": recently_closed[: settings.PAGE_SIZE],
+        "more_recently_closed": len(recently_closed) > settings.PAGE_SIZE,
     }
 
 
 # The list, its CSV export and the dashboard --------------------------------------------------
 
 
+# Each order has an index (see ActionItem.Meta.indexes). "due" is overdue first, then by due
+# date: to_do_first() and the due date give that order without naming today.
 SORT_ORDERS = {
-    "due": lambda today: (_overdue_first(today), F("due_date").asc(nulls_last=True), "priority"),
+    "due": lambda today: (to_do_first(), F("due_date").asc(nulls_last=True), "priority"),
     "priority": lambda today: ("priority", F("due_date").asc(nulls_last=True)),
     "newest": lambda today: ("-created_at",),
     "updated": lambda today: ("-updated_at",),
@@ -241,6 +256,15 @@ def action_item_list(*, user, filters: dict, today: date) -> QuerySet[ActionItem
         ActionItem.objects.visible_to(user).with_list_relations(), filters, today
     )
     return items.order_by(*SORT_ORDERS[filters.get("sort") or "due"](today), "pk")
+
+
+def page_rows(page_items: QuerySet[ActionItem]) -> list[ActionItem]:
+    """One page of the list, read in two short steps: the items' ids in the list's order
+    (an index scan, however deep the page), then those rows with their relations. Read in
+    one query, every page joined all the items before it with their postmortem and incident."""
+    ids = list(page_items.values_list("pk", flat=True))
+    by_pk = ActionItem.objects.with_list_relations().in_bulk(ids)
+    return [by_pk[pk] for pk in ids]
 
 
 def _percent(part: int, whole: int) -> int | None:

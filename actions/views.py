@@ -24,6 +24,7 @@ from actions.selectors import (
     action_dashboard,
     action_item_list,
     my_action_items,
+    page_rows,
     postmortem_action_items,
 )
 from actions.services import (
@@ -125,7 +126,10 @@ def my_items(request):
     return render(
         request,
         "actions/actionitem_mine.html",
-        {**my_action_items(request.user, today=today), "today": today},
+        {
+            **my_action_items(request.user, today=today, page_number=request.GET.get("page")),
+            "today": today,
+        },
     )
 
 
@@ -134,6 +138,7 @@ def item_list_view(request):
     context = filtered_list_context(
         request, ActionItemFilterForm, action_item_list, user=request.user, today=local_today()
     )
+    context["page"].object_list = page_rows(context["page"].object_list)
     filters = context["filters"]
     return render(
         request,
@@ -165,10 +170,7 @@ def item_export(request):
         # A file cannot show what was wrong: the list can, with the same filters as typed.
         return redirect(f"{reverse('actions:list')}?{request.GET.urlencode()}")
     today = local_today()
-    items = action_item_list(user=request.user, filters=filters, today=today).select_related(
-        "created_by"
-    )
-    items = items.prefetch_related("postmortem__incident__services").iterator(chunk_size=500)
+    items = action_item_list(user=request.user, filters=filters, today=today)
     response = StreamingHttpResponse(
         csv_lines(items, today=today, zone=timezone.get_current_timezone()),
         content_type="text/csv; charset=utf-8",

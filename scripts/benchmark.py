@@ -1,52 +1,49 @@
-"""Time the search and insights pages on a large data set. A benchmark, not a test.
+"""Time every page people use on large data sets, in-process with production settings.
+A benchmark, not a test.
 
 Reproduce:
 
-    make bench                                   # or: .venv/bin/python scripts/benchmark.py
-    .venv/bin/python scripts/benchmark.py --runs 30
+    make bench                                   # 10,000 incidents
+    make bench-all                               # 1,000, 10,000 and 50,000 incidents
+    .venv/bin/python scripts/benchmark.py --sizes 1000,10000,50000 --runs 30
+    .venv/bin/python scripts/benchmark.py --sizes 10000 --markdown docs/performance.md
 
-It uses its own database, named by DATABASE_URL (default
-postgres://postgres@127.0.0.1:5432/hindsight_bench): it creates and migrates it, then seeds
-10,000 incidents with 100,000 timeline entries, services, tags, postmortems and action items.
-Seeding happens once; later runs reuse the data (drop the database to start again:
-``dropdb -h 127.0.0.1 -U postgres hindsight_bench``). Then it requests each page through
-Django's test client as a signed-in user and prints, per URL, the median and 95th percentile
-response time over the runs and the number of database queries.
+Each size has its own database, named after DATABASE_URL's (default
+postgres://postgres@127.0.0.1:5432/hindsight_bench) with the size appended:
+hindsight_bench_1k, hindsight_bench_10k, hindsight_bench_50k. The script creates and migrates
+it, then seeds that many incidents with ten timeline entries each, services, tags, postmortems
+and action items. Seeding happens once; later runs reuse the data (drop the database to start
+again: ``dropdb -h 127.0.0.1 -U postgres hindsight_bench_10k``).
+
+Every size runs in a child process of its own (Django binds one database per process) with
+``config.settings.production``. It requests each page through Django's test client over
+HTTPS as a signed-in user, and prints per page: the median and 95th percentile response time
+over the runs, the queries, the median time spent in SQL (timed by a
+``connection.execute_wrapper``) and in Python (the rest), and the median as a multiple of a
+bare view's (a view that only returns "ok" through the same middleware, reachable only here)
+measured in the same run. The CSV export is timed to its first byte and to its last.
 """
 
 import argparse
+import json
 import os
+import platform
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hindsight_bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ["DJANGO_DEBUG"] = "false"  # time the pages as production renders them
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from actions.models import ActionItem  # noqa: E402
-from core.models import User  # noqa: E402
-from incidents.models import Incident, Service, Tag, TimelineEntry  # noqa: E402
-from postmortems.models import Postmortem  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/hindsight_bench"
 
 INCIDENTS = 10_000
 ENTRIES_PER_INCIDENT = 10
 BATCH = 2_000
+RARE_WORD = "zeppelin"
 WORDS = [
     "database",
     "timeout",
@@ -104,12 +101,32 @@ def _text(rng, count: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(count))
 
 
+def _title(rng, index: int) -> str:
+    # One incident in a thousand names a word no other text uses: the "rare word" search.
+    words = _text(rng, 5)
+    return f"{words} {RARE_WORD}".capitalize() if index % 1000 == 7 else words.capitalize()
+
+
 def _html(text: str) -> str:
     return f"<p>{text}</p>"  # the words above need no escaping
 
 
-@transaction.atomic
-def seed() -> None:
+def seed(size: int) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        _seed(size)
+
+
+def _seed(size: int) -> None:
+    from django.db import connection
+    from django.utils import timezone
+
+    from actions.models import ActionItem
+    from core.models import User
+    from incidents.models import Incident, Service, Tag, TimelineEntry
+    from postmortems.models import Postmortem
+
     rng = random.Random(42)
     now = timezone.now()
     users = User.objects.bulk_create(
@@ -118,15 +135,15 @@ def seed() -> None:
     services = [Service.objects.create(name=name) for name in SERVICES]
     tags = Tag.from_names(TAGS)
     started = time.perf_counter()
-    for batch_start in range(0, INCIDENTS, BATCH):
+    for batch_start in range(0, size, BATCH):
         incidents = []
-        for _n in range(BATCH):
+        for n in range(min(BATCH, size - batch_start)):
             start = now - timedelta(minutes=rng.randint(60, 3 * 365 * 24 * 60))
             resolved = rng.random() < 0.95
             impact = _text(rng, 25)
             incidents.append(
                 Incident(
-                    title=_text(rng, 5).capitalize(),
+                    title=_title(rng, batch_start + n),
                     severity=rng.choice(SEVERITIES),
                     status="resolved" if resolved else "investigating",
                     started_at=start,
@@ -198,7 +215,7 @@ def seed() -> None:
                     )
                 )
         ActionItem.objects.bulk_create(items)
-        done = batch_start + BATCH
+        done = batch_start + len(incidents)
         print(f"  {done:>6} incidents seeded ({time.perf_counter() - started:.1f} s)", flush=True)
     # auto_now_add stamped every item "now": date them from their postmortem instead.
     with connection.cursor() as cursor:
@@ -209,85 +226,339 @@ def seed() -> None:
         )
 
 
-def _time(client: Client, url: str, runs: int) -> tuple[float, float, int, int]:
-    client.get(url)  # warm up: connection, templates, caches
-    timings = []
-    for _run in range(runs):
+def _size_label(size: int) -> str:
+    return f"{size // 1000}k" if size % 1000 == 0 else str(size)
+
+
+def _database_url(size: int) -> str:
+    base = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    return f"{base}_{_size_label(size)}"
+
+
+# The child: one size, one database ----------------------------------------------------------
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-" + "x" * 50)
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "localhost"
+    import django
+
+    django.setup()
+
+
+def bare_view(request):
+    """What a page costs before it does anything: the middleware, the session, the user."""
+    from django.http import HttpResponse
+
+    return HttpResponse("ok")
+
+
+class SqlTimer:
+    """A connection.execute_wrapper that counts queries and adds up their time."""
+
+    def __init__(self):
+        self.queries = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    p95 = statistics.quantiles(timings, n=20)[-1] if runs > 1 else timings[0]
-    return statistics.median(timings), p95, len(queries), response.status_code
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.queries += 1
+
+
+def _measure(client, url: str, runs: int, *, streamed: bool = False) -> dict:
+    """Median and p95 of the whole response, with the SQL and Python split of each run. For a
+    streamed response also the time to its first chunk."""
+    from django.db import connection
+
+    def once() -> tuple[float, float, float, int, int]:
+        timer = SqlTimer()
+        with connection.execute_wrapper(timer):
+            started = time.perf_counter()
+            response = client.get(url, secure=True)
+            first = time.perf_counter()
+            if streamed:
+                chunks = iter(response.streaming_content)
+                next(chunks, b"")
+                first = time.perf_counter()
+                for _chunk in chunks:
+                    pass
+            ended = time.perf_counter()
+        total = (ended - started) * 1000
+        return (
+            total,
+            (first - started) * 1000,
+            timer.seconds * 1000,
+            timer.queries,
+            (response.status_code),
+        )
+
+    once()  # warm up: connection, templates, caches
+    results = [once() for _run in range(runs)]
+    totals = [result[0] for result in results]
+    return {
+        "median": statistics.median(totals),
+        "p95": statistics.quantiles(totals, n=20)[-1] if runs > 1 else totals[0],
+        "first_byte": statistics.median(result[1] for result in results),
+        "sql": statistics.median(result[2] for result in results),
+        "python": statistics.median(result[0] - result[2] for result in results),
+        "queries": results[-1][3],
+        "status": results[-1][4],
+    }
+
+
+def _pages(today) -> list[tuple[str, str]]:
+    """(label, URL) of every page people use, on the seeded data."""
+    from django.urls import reverse
+
+    from actions.models import ActionItem
+    from postmortems.models import Postmortem
+
+    postmortem = Postmortem.objects.select_related("incident").order_by("-pk").first()
+    reference = postmortem.incident.reference
+    incidents = reverse("incidents:list")
+    actions = reverse("actions:list")
+    insights = reverse("insights:index")
+    search = reverse("search:results")
+    action_pages = -(-ActionItem.objects.count() // 25)
+    three_years_ago = today.replace(year=today.year - 3)
+    return [
+        ("incident list", incidents),
+        ("incident list, filtered", f"{incidents}?severity=SEV1&status=resolved&service=checkout"),
+        ("incident list, page 2", f"{incidents}?page=2"),
+        ("incident list, page 200", f"{incidents}?page=200"),
+        ("incident page", reverse("incidents:detail", args=[reference])),
+        ("postmortem page", reverse("postmortems:detail", args=[reference])),
+        ("review page", reverse("postmortems:review", args=[reference])),
+        ("history", reverse("postmortems:history", args=[reference])),
+        ("search, common word", f"{search}?q=database"),
+        ("search, rare word", f"{search}?q={RARE_WORD}"),
+        ("search, typo", f"{search}?q=databse"),
+        ("search, several words", f"{search}?q=connection+pool+exhausted"),
+        ("my action items", reverse("actions:mine")),
+        ("my action items, page 2", f"{reverse('actions:mine')}?page=2"),
+        ("action list", actions),
+        ("action list, filtered", f"{actions}?status=open&service=checkout"),
+        ("action list, overdue", f"{actions}?due=overdue"),
+        ("action list, page 2", f"{actions}?page=2"),
+        ("action list, last page", f"{actions}?page={action_pages}"),
+        ("action list, newest", f"{actions}?sort=newest&page=3"),
+        ("dashboard", reverse("actions:dashboard")),
+        ("insights", insights),
+        ("insights, 3 years", f"{insights}?date_from={three_years_ago}&date_to={today}"),
+        ("insights, filtered", f"{insights}?service=checkout&tag=deploy"),
+        ("library", reverse("postmortems:library")),
+        ("review queue", reverse("postmortems:queue")),
+    ]
+
+
+def child(size: int, runs: int, json_path: str, only: str) -> None:
+    _setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.urls import include, path, reverse
+    from django.utils import timezone
+
+    from actions.models import ActionItem
+    from core.models import User
+    from incidents.models import Incident, TimelineEntry
+    from postmortems.models import Postmortem
+
+    call_command("ensure_database")
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest
+    if Incident.objects.count() >= size:
+        print(f"Already seeded: {Incident.objects.count()} incidents.", flush=True)
+    else:
+        print(f"Seeding {size} incidents...", flush=True)
+        started = time.perf_counter()
+        seed(size)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"Seeded in {time.perf_counter() - started:.1f} s.", flush=True)
+    counts = {
+        "incidents": Incident.objects.count(),
+        "timeline entries": TimelineEntry.objects.count(),
+        "postmortems": Postmortem.objects.count(),
+        "action items": ActionItem.objects.count(),
+    }
+    print(", ".join(f"{count} {name}" for name, count in counts.items()), flush=True)
+
+    reader, _created = User.objects.get_or_create(
+        username="bench-reader", defaults={"is_staff": True}
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(reader)
+    # "My action items" needs someone who owns some: the first seeded user.
+    owner_client = Client(HTTP_HOST="localhost")
+    owner_client.force_login(User.objects.get(username="bench0"))
+
+    # The bare view is reachable only through this URLconf, only in this process.
+    module = sys.modules[__name__]
+    module.urlpatterns = [
+        path("bench-bare/", bare_view, name="bench-bare"),
+        path("", include("config.urls")),
+    ]
+    print(HEADER, f" (over {runs} runs; ms)", flush=True)
+    rows = []
+    with override_settings(ROOT_URLCONF=__name__):
+        bare = _measure(client, reverse("bench-bare"), runs)
+        rows.append({"page": "bare view", "url": "", **bare})
+        print(_row_text(rows[-1], bare["median"]), flush=True)
+        for label, url in _pages(timezone.localdate()):
+            if only not in label:
+                continue
+            page_client = owner_client if url.startswith(reverse("actions:mine")) else client
+            rows.append({"page": label, "url": url, **_measure(page_client, url, runs)})
+            print(_row_text(rows[-1], bare["median"]), flush=True)
+        label = f"action CSV, {counts['action items']} rows"
+        if only in label:
+            export = _measure(client, reverse("actions:export"), max(3, runs // 4), streamed=True)
+            rows.append({"page": label, "url": "", **export})
+            print(_row_text(rows[-1], bare["median"]), flush=True)
+    Path(json_path).write_text(json.dumps({"size": size, "counts": counts, "rows": rows}))
+
+
+def _row_text(row: dict, bare_median: float) -> str:
+    flag = "" if row["status"] == 200 else f"  HTTP {row['status']}"
+    first_byte = f"  first byte {row['first_byte']:.0f} ms" if "CSV" in row["page"] else ""
+    return (
+        f"{row['page']:<32} {row['median']:>7.1f} {row['p95']:>7.1f} {row['queries']:>7}"
+        f" {row['sql']:>7.1f} {row['python']:>7.1f} {row['median'] / bare_median:>6.1f}x"
+        f"{first_byte}{flag}"
+    )
+
+
+HEADER = (
+    f"{'page':<32} {'median':>7} {'p95':>7} {'queries':>7} {'SQL':>7} {'Python':>7} {'÷bare':>7}"
+)
+
+
+# The parent: one child per size, then the summary --------------------------------------------
+
+
+def _machine() -> dict:
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    postgres = subprocess.run(
+        [
+            "psql",
+            os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL).rsplit("/", 1)[0] + "/postgres",
+            "-Atc",
+            "SHOW server_version",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "memory": f"{memory_kb / 1024 / 1024:.0f} GB",
+        "postgres": postgres or "unknown",
+        "python": platform.python_version(),
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+    }
+
+
+def _markdown(results: list[dict], machine: dict, runs: int) -> str:
+    lines = [
+        "# Performance",
+        "",
+        "The last results of `scripts/benchmark.py` (`make bench`, `make bench-all`): server time",
+        "in-process with production settings, over HTTPS through Django's test client, as a",
+        'signed-in staff user ("my action items" as a user owning about 1/20 of the items).',
+        "Times in milliseconds; *SQL* is the time spent in queries, *Python* the rest;",
+        '*÷bare* is the median over that of a bare view ("ok" through the same middleware).',
+        "",
+        f"Machine: {machine['cpus']} CPUs (`nproc`), {machine['memory']} memory, PostgreSQL "
+        f"{machine['postgres']}, Python {machine['python']}; commit {machine['commit']}; "
+        f"{runs} runs per page (the CSV a quarter as many, at least 3). The machine is shared, so timings",
+        "are noisy: compare medians measured the same way.",
+    ]
+    for result in results:
+        counts = ", ".join(f"{count:,} {name}" for name, count in result["counts"].items())
+        bare = result["rows"][0]["median"]
+        lines += [
+            "",
+            f"## {_size_label(result['size'])} incidents",
+            "",
+            counts,
+            "",
+            "| page | median | p95 | queries | SQL | Python | ÷bare |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for row in result["rows"]:
+            page = f"`{row['url']}`" if row["url"] else ""
+            name = f"{row['page']} {page}".strip()
+            if "CSV" in row["page"]:
+                name += f" (first byte {row['first_byte']:.0f} ms)"
+            lines.append(
+                f"| {name} | {row['median']:.1f} | {row['p95']:.1f} | {row['queries']} |"
+                f" {row['sql']:.1f} | {row['python']:.1f} | {row['median'] / bare:.1f} |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=20, help="requests per URL (default 20)")
+    parser.add_argument(
+        "--sizes", default=str(INCIDENTS), help="incident counts, comma-separated (default 10000)"
+    )
+    parser.add_argument("--runs", type=int, default=20, help="requests per page (default 20)")
+    parser.add_argument("--markdown", help="also write the results to this Markdown file")
+    parser.add_argument(
+        "--only", default="", help="time only the pages whose label contains this (e.g. CSV)"
+    )
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--json", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.child, args.runs, args.json, args.only)
+        return
 
-    call_command("ensure_database")
-    call_command("migrate", verbosity=0)
-    if Incident.objects.count() >= INCIDENTS:
-        print(f"Already seeded: {Incident.objects.count()} incidents, skipping.")
-    else:
-        print(f"Seeding {INCIDENTS} incidents and {INCIDENTS * ENTRIES_PER_INCIDENT} entries...")
-        started = time.perf_counter()
-        seed()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        print(f"Seeded in {time.perf_counter() - started:.1f} s.")
-    print(
-        f"{Incident.objects.count()} incidents, {TimelineEntry.objects.count()} timeline "
-        f"entries, {Postmortem.objects.count()} postmortems, "
-        f"{ActionItem.objects.count()} action items."
-    )
-
-    user, _created = User.objects.get_or_create(
-        username="bench-reader", defaults={"is_staff": True}
-    )
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    insights = reverse("insights:index")
-    today = timezone.localdate()
-    urls = [
-        insights,
-        f"{insights}?service=checkout",
-        f"{insights}?tag=deploy",
-        f"{insights}?service=search&tag=dns",
-        f"{insights}?date_from={today.replace(year=today.year - 3)}&date_to={today}",
-        f"{insights}?format=csv&figure=overdue",
-    ]
-    try:
-        search = reverse("search:results")
-    except NoReverseMatch:
-        print("Search was skipped: the URL search:results does not resolve yet.")
-    else:
-        urls += [
-            f"{search}?q=database",
-            f"{search}?q=connection+pool+exhausted",
-            f"{search}?q=timeout&type=timeline",
-            f"{search}?q=databse",  # a typo
-        ]
-    # The pages of one incident and its postmortem (issue 9 added history, changes and the
-    # reviewers panel to them), and the lists people open most.
-    postmortem = Postmortem.objects.select_related("incident").order_by("-pk").first()
-    if postmortem is not None:
-        reference = postmortem.incident.reference
-        urls += [
-            reverse("incidents:list"),
-            reverse("incidents:detail", args=[reference]),
-            reverse("postmortems:detail", args=[reference]),
-            reverse("postmortems:review", args=[reference]),
-            reverse("postmortems:history", args=[reference]),
-            reverse("actions:list"),
-        ]
-    print(f"\n{'URL':<62} {'median':>9} {'p95':>9} {'queries':>8}  (over {args.runs} runs)")
-    for url in urls:
-        median, p95, queries, status = _time(client, url, args.runs)
-        flag = "" if status == 200 else f"  HTTP {status}"
-        print(f"{url:<62} {median:>6.0f} ms {p95:>6.0f} ms {queries:>8}{flag}")
+    sizes = [int(size) for size in args.sizes.split(",")]
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in sizes:
+            print(f"\n== {size} incidents, database {_database_url(size).rsplit('/', 1)[1]} ==")
+            json_path = f"{scratch}/{size}.json"
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    str(size),
+                    "--runs",
+                    str(args.runs),
+                    "--json",
+                    json_path,
+                    "--only",
+                    args.only,
+                ],
+                env={**os.environ, "DATABASE_URL": _database_url(size)},
+                check=True,
+            )
+            results.append(json.loads(Path(json_path).read_text()))
+    if args.markdown:
+        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.markdown).write_text(_markdown(results, _machine(), args.runs))
+        print(f"\nWrote {args.markdown}.")
 
 
 if __name__ == "__main__":

@@ -110,3 +110,57 @@ def test_an_empty_export_still_has_its_header(manager, make_client):
         "Incident title,Severity,Services,Created by,Created at,Completed at,Resolution note,"
         "Ticket,Tracker link,Link"
     ]
+
+
+def test_an_unowned_item_and_a_finished_one_show_empty_and_local_cells(manager, make_client):
+    today = timezone.localdate()
+    finished_at = timezone.now() - timedelta(days=2)
+    unowned = ActionItemFactory(
+        title="Nobody yet",
+        owner=None,
+        due_date=None,
+        postmortem=PostmortemFactory(status="published", incident=IncidentFactory(services=[])),
+    )
+    finished = ActionItemFactory(
+        title="Finished",
+        status="done",
+        completed_at=finished_at,
+        due_date=today - timedelta(days=30),
+        tracker_url="https://github.com/acme/shop/issues/45",
+    )
+    rows = {row["Title"]: row for row in _rows(make_client(manager).get(EXPORT))}
+    assert {key: rows["Nobody yet"][key] for key in ("Owner", "Owner email", "Due date")} == {
+        "Owner": "",
+        "Owner email": "",
+        "Due date": "",
+    }
+    assert rows["Nobody yet"]["Services"] == ""
+    assert rows["Nobody yet"]["Incident"] == unowned.postmortem.incident.reference
+    assert rows["Finished"]["Status"] == "Done"
+    assert rows["Finished"]["Days overdue"] == "0"
+    assert rows["Finished"]["Completed at"] == timezone.localtime(finished_at).strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    assert rows["Finished"]["Ticket"] == "shop#45"
+    assert rows["Finished"]["Owner"] == finished.owner.display_name
+
+
+@pytest.mark.parametrize("count", [10, 200])
+def test_the_export_query_count_does_not_grow_with_the_items(
+    count, manager, make_client, django_assert_num_queries
+):
+    services = ServiceFactory.create_batch(2)
+    postmortems = [
+        PostmortemFactory(status="published", incident=IncidentFactory(services=services))
+        for _n in range(5)
+    ]
+    owner = UserFactory()
+    for n in range(count):
+        ActionItemFactory(postmortem=postmortems[n % 5], owner=owner)
+    client = make_client(manager)
+    # session, user, the filter form's services and owners, the user's roles (who may read
+    # drafts), and the items with their owner, creator, incident and services in one query.
+    with django_assert_num_queries(6):
+        rows = _rows(client.get(EXPORT))
+    assert len(rows) == count
+    assert {row["Services"] for row in rows} == {", ".join(sorted(s.name for s in services))}

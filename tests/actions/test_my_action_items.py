@@ -134,7 +134,51 @@ def test_the_page_runs_a_fixed_number_of_queries(count, make_client, django_asse
     _many_items(owner, count)
     ActionItemFactory(owner=owner, status="done")
     client = make_client(owner)
-    # session, user, items to do, recently closed items, the bell's unread count.
-    with django_assert_max_num_queries(5):
+    # session, user, how many to do and overdue, the page of items, recently closed items, the
+    # bell's unread count.
+    with django_assert_max_num_queries(6):
         response = client.get(MINE)
-    assert len(re.findall(r'id="action-row-\d+"', response.content.decode())) == count + 1
+    rows = len(re.findall(r'id="action-row-\d+"', response.content.decode()))
+    assert rows == min(count, 25) + 1
+    assert f"{count} to do" in response.content.decode()
+
+
+def test_the_items_to_do_come_25_to_a_page_overdue_first_across_pages(make_client):
+    owner = UserFactory()
+    today = timezone.localdate()
+    for n in range(27):
+        ActionItemFactory(owner=owner, title=f"Later {n:02}", due_date=today + timedelta(days=n))
+    for n in range(3):
+        ActionItemFactory(owner=owner, title=f"Late {n}", due_date=today - timedelta(days=n + 1))
+    ActionItemFactory(owner=owner, title="Finished", status="done")
+    client = make_client(owner)
+
+    first = client.get(MINE).content.decode()
+    assert "30 to do" in first and "3 overdue" in first
+    assert "Page 1 of 2" in first and "?page=2" in first
+    assert _titles_in_order(first, ["Late 0", "Late 1", "Late 2", "Later 00"]) == [
+        "Late 2",
+        "Late 1",
+        "Late 0",
+        "Later 00",
+    ]
+    assert "Later 21" in first and "Later 22" not in first
+    assert "Recently closed" in first and "Finished" in first
+
+    second = client.get(MINE, {"page": 2}).content.decode()
+    assert [f"Later {n}" in second for n in (21, 22, 26)] == [False, True, True]
+    assert "30 to do" in second and "Page 2 of 2" in second
+    assert "Recently closed" not in second
+    # A page past the end, or not a number, shows the nearest page rather than an error.
+    assert "Later 26" in client.get(MINE, {"page": 99}).content.decode()
+    assert "Late 2" in client.get(MINE, {"page": "x"}).content.decode()
+
+
+def test_many_recently_closed_items_show_the_newest_and_link_to_all(make_client):
+    owner = UserFactory()
+    ActionItemFactory.create_batch(26, owner=owner, status="done")
+    content = make_client(owner).get(MINE).content.decode()
+    closed = content[content.index("Recently closed") :]
+    assert len(re.findall(r'id="action-row-\d+"', closed)) == 25
+    assert "All the items you closed, newest first" in closed
+    assert f"?owner={owner.pk}&amp;status=done&amp;status=wont_do&amp;sort=updated" in closed

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from incidents.models import Service
 from tests.incidents.insights_data import PERIOD, build_insights_data
 
 pytestmark = pytest.mark.django_db
@@ -18,3 +19,17 @@ def test_services_are_ranked_by_incidents_with_their_severities(author_client):
         ["Payments", 1, 0, 0, 0, 1],
     ]
     assert "<title>Search, SEV2: 1</title>" in author_client.get(INSIGHTS, PERIOD).content.decode()
+
+
+def test_a_service_name_with_markup_is_shown_as_text_in_the_chart_and_table(author_client):
+    build_insights_data()
+    service = Service.objects.get(slug="checkout")
+    service.name = 'Pay & <script>alert("x")</script>'
+    service.save()
+    content = author_client.get(INSIGHTS, PERIOD).content.decode()
+    assert "<script>alert" not in content
+    escaped = "Pay &amp; &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    # The bar's label and tooltip in the SVG, and the first cell of the table's row.
+    assert f'class="chart-tick">{escaped}</text>' in content
+    assert f"<title>{escaped}, SEV1: 4</title>" in content
+    assert f'<tr><th scope="row" class="fw-normal">{escaped}</th>' in content
