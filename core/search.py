@@ -12,7 +12,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -77,14 +77,64 @@ def headline(expression, query) -> SearchHeadline:
     return SearchHeadline(expression, query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS)
 
 
-def ranked(queryset, *, text: str, title_field: str | None):
-    """Matches of ``text`` in the stored vector (and, with a title field, titles that are a
-    typo away), best first."""
-    query = prefix_query(text)
-    rank = SearchRank(F("search_vector"), query)
-    match = Q(search_vector=query)
-    if title_field:
-        queryset = queryset.annotate(similarity=TrigramWordSimilarity(text, title_field))
-        match |= Q(**{f"{title_field}__trigram_word_similar": text})
-        rank = rank + F("similarity") / 2
-    return queryset.annotate(rank=rank).filter(match).order_by("-rank", "-pk")
+class RankedSearch:
+    """The matches of one search, fetched lazily the way a page needs them.
+
+    Counting reads the matches alone; a page ranks only ids in a narrow subquery, then fetches
+    those rows (and computes their snippets) by id, so no wide row is sorted. Titles a typo away
+    are a second step, taken only when full text finds nothing: OR-ed into every query, the
+    trigram test forced a scan of every title even when full text had plenty to show.
+    """
+
+    def __init__(self, queryset, *, text: str, title_field: str | None, snippet_of):
+        self._queryset = queryset
+        self._text = text
+        self._title_field = title_field
+        self._snippet_of = snippet_of
+        self._query = prefix_query(text)
+        self._typo_step = None  # decided by the first count
+
+    def _matches(self):
+        if self._typo_step:
+            return self._queryset.filter(
+                **{f"{self._title_field}__trigram_word_similar": self._text}
+            )
+        return self._queryset.filter(search_vector=self._query)
+
+    def _rank(self):
+        rank = SearchRank(F("search_vector"), self._query)
+        if self._title_field:
+            rank = rank + TrigramWordSimilarity(self._text, self._title_field) / 2
+        return rank
+
+    def count(self, *, cap: int | None = None) -> int:
+        """How many match; with a cap, counting stops at cap + 1."""
+        matches = self._matches().order_by().values("pk")
+        counted = (matches[: cap + 1] if cap is not None else matches).count()
+        if self._typo_step is None:
+            self._typo_step = bool(self._title_field) and counted == 0
+            if self._typo_step:
+                return self.count(cap=cap)
+        return counted
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice) -> list:
+        if self._typo_step is None:
+            self.count(cap=0)
+        ranked_ids = (
+            self._matches().annotate(rank=self._rank()).order_by("-rank", "-pk").values("pk")
+        )[page]
+        rows = (
+            self._queryset.filter(pk__in=ranked_ids)
+            .annotate(rank=self._rank(), snippet=headline(self._snippet_of, self._query))
+            .order_by("-rank", "-pk")
+        )
+        return list(rows)
+
+
+def ranked(queryset, *, text: str, title_field: str | None, snippet_of) -> RankedSearch:
+    """Matches of ``text`` in the stored vector (or, when none, titles a typo away), best
+    first; each with a highlighted ``snippet`` of ``snippet_of``."""
+    return RankedSearch(queryset, text=text, title_field=title_field, snippet_of=snippet_of)

@@ -92,7 +92,7 @@ def search(request):
         else:
             for kind in types:
                 results = searches[kind]()
-                count = results.order_by()[: SEARCH_COUNT_CAP + 1].count()
+                count = results.count(cap=SEARCH_COUNT_CAP)
                 groups.append((kind, list(results[:SEARCH_GROUP_SIZE]), count))
     return render(
         request,

@@ -6,7 +6,7 @@ from django.db.models.functions import Concat, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.search import SEARCH_CONFIG, headline, prefix_query, ranked, search_words
+from core.search import SEARCH_CONFIG, RankedSearch, ranked, search_words
 from incidents.forms import SORT_ORDERS
 from incidents.models import Incident, IncidentChange, TimelineEntry, TimelineEntryChange
 
@@ -43,23 +43,20 @@ def incident_list(*, filters: dict) -> QuerySet[Incident]:
     return incidents.order_by(*SORT_ORDERS[filters.get("sort") or "newest"])
 
 
-def search_incidents(*, text: str, filters: dict) -> QuerySet[Incident]:
-    incidents = Incident.objects.filter(incident_facts_q(filters))
-    return ranked(incidents, text=text, title_field="title").annotate(
-        snippet=headline(
-            Concat("title", Value(" — "), "customer_impact", output_field=TextField()),
-            prefix_query(text),
-        )
+def search_incidents(*, text: str, filters: dict) -> RankedSearch:
+    return ranked(
+        Incident.objects.filter(incident_facts_q(filters)),
+        text=text,
+        title_field="title",
+        snippet_of=Concat("title", Value(" — "), "customer_impact", output_field=TextField()),
     )
 
 
-def search_timeline_entries(*, text: str, filters: dict) -> QuerySet[TimelineEntry]:
+def search_timeline_entries(*, text: str, filters: dict) -> RankedSearch:
     entries = TimelineEntry.objects.select_related("incident").filter(
         incident_facts_q(filters, via="incident__")
     )
-    return ranked(entries, text=text, title_field=None).annotate(
-        snippet=headline("body", prefix_query(text))
-    )
+    return ranked(entries, text=text, title_field=None, snippet_of=F("body"))
 
 
 def incident_timeline(incident: Incident) -> tuple[list[TimelineEntry], bool]:
