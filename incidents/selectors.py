@@ -1,8 +1,8 @@
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, TextField, Value
-from django.db.models.functions import Concat, Least
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,21 +112,36 @@ def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[In
     related |= Q(title__trigram_similar=incident.title)
     if text_query:
         related |= Q(search_vector=text_query)
-    matches = (
+    shared_services = (
+        Incident.services.through.objects.filter(incident=OuterRef("pk"), service__in=service_ids)
+        .order_by()
+        .values("incident")
+        .annotate(shared=Count("*"))
+        .values("shared")
+    )
+    scores = {
+        "shared_services": Coalesce(Subquery(shared_services), 0),
+        "title_similarity": TrigramSimilarity("title", incident.title),
+        "text_rank": SearchRank(F("search_vector"), text_query) if text_query else Value(0.0),
+    }
+    score = (
+        F("shared_services") + F("title_similarity") * 2 + Least(F("text_rank") * 10, Value(2.0))
+    )
+    # Score only ids (a narrow row each, no join to group), then fetch and explain the best few.
+    best_ids = (
         Incident.objects.exclude(pk=incident.pk)
         .filter(related)
-        .annotate(
-            shared_services=Count("services", filter=Q(services__in=service_ids), distinct=True),
-            title_similarity=TrigramSimilarity("title", incident.title),
-            text_rank=SearchRank(F("search_vector"), text_query) if text_query else Value(0.0),
-        )
-        .annotate(
-            score=F("shared_services")
-            + F("title_similarity") * 2
-            + Least(F("text_rank") * 10, Value(2.0))
-        )
+        .annotate(**scores)
+        .annotate(score=score)
         .order_by("-score", "-started_at")
-        .prefetch_related("services")[:limit]
+        .values("pk")[:limit]
+    )
+    matches = (
+        Incident.objects.filter(pk__in=best_ids)
+        .annotate(**scores)
+        .annotate(score=score)
+        .order_by("-score", "-started_at")
+        .prefetch_related("services")
     )
     own_words = set(words)
     similar = list(matches)
