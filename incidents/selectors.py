@@ -95,6 +95,8 @@ def timeline_entry_history(entry: TimelineEntry) -> list[TimelineEntryChange]:
 _COMMON_WORDS = {"the", "a", "an", "in", "on", "of", "for", "to", "and", "after", "during", "with"}
 SIMILAR_LIMIT = 5
 SIMILAR_TITLE = 0.3  # PostgreSQL's default pg_trgm.similarity_threshold, used by the % operator
+# How many of the best by each signal alone are scored together.
+SIMILAR_CANDIDATES = 200
 
 
 def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[Incident]:
@@ -105,13 +107,10 @@ def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[In
     text_query = (
         SearchQuery(" | ".join(words), search_type="raw", config=SEARCH_CONFIG) if words else None
     )
-    # Indexable conditions first (service join, trigram and text indexes); scores after.
-    related = Q(
-        pk__in=Incident.services.through.objects.filter(service__in=service_ids).values("incident")
-    )
-    related |= Q(title__trigram_similar=incident.title)
-    if text_query:
-        related |= Q(search_vector=text_query)
+    # Scoring every incident that shares a service or any word (nearly all of them) scanned
+    # the whole table on every incident page. The candidates now are the best few by the cheap
+    # part of the score (shared services and text rank, through their indexes), and the best
+    # few by title similarity (through the trigram index); only those get the full score.
     shared_services = (
         Incident.services.through.objects.filter(incident=OuterRef("pk"), service__in=service_ids)
         .order_by()
@@ -119,6 +118,30 @@ def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[In
         .annotate(shared=Count("*"))
         .values("shared")
     )
+    text_score = (
+        Least(SearchRank(F("search_vector"), text_query) * 10, Value(2.0))
+        if text_query
+        else Value(0.0)
+    )
+    related = Q(
+        pk__in=Incident.services.through.objects.filter(service__in=service_ids).values("incident")
+    )
+    if text_query:
+        related |= Q(search_vector=text_query)
+    others = Incident.objects.exclude(pk=incident.pk)
+    by_services_and_text = (
+        others.filter(related)
+        .annotate(partial=Coalesce(Subquery(shared_services), 0) + text_score)
+        .order_by("-partial", "-started_at")
+        .values("pk")[:SIMILAR_CANDIDATES]
+    )
+    by_title = (
+        others.filter(title__trigram_similar=incident.title)
+        .annotate(similarity=TrigramSimilarity("title", incident.title))
+        .order_by("-similarity", "-started_at")
+        .values("pk")[:SIMILAR_CANDIDATES]
+    )
+    candidates = Q(pk__in=by_services_and_text) | Q(pk__in=by_title)
     scores = {
         "shared_services": Coalesce(Subquery(shared_services), 0),
         "title_similarity": TrigramSimilarity("title", incident.title),
@@ -127,10 +150,8 @@ def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[In
     score = (
         F("shared_services") + F("title_similarity") * 2 + Least(F("text_rank") * 10, Value(2.0))
     )
-    # Score only ids (a narrow row each, no join to group), then fetch and explain the best few.
     best_ids = (
-        Incident.objects.exclude(pk=incident.pk)
-        .filter(related)
+        others.filter(candidates)
         .annotate(**scores)
         .annotate(score=score)
         .order_by("-score", "-started_at")

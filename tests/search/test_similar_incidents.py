@@ -63,3 +63,15 @@ def test_ties_list_the_most_recent_first_and_shared_services_count_each_service(
     similar = similar_incidents(incident)
     assert similar == [both, newer, older]
     assert similar[0].match_reasons[0] == "same services: API, Auth"
+
+
+def test_only_the_best_candidates_by_each_signal_are_scored(author_client, monkeypatch):
+    monkeypatch.setattr("incidents.selectors.SIMILAR_CANDIDATES", 1)
+    cache = ServiceFactory(name="Cache")
+    incident = IncidentFactory(title="Redis cluster failover", services=[cache])
+    by_services_and_text = IncidentFactory(title="Redis memory full", services=[cache])
+    IncidentFactory(title="Quiet evening", services=[cache])  # only a shared service
+    by_title = IncidentFactory(title="Rediss clusterr failoverr", services=[])
+    similar = similar_incidents(incident)
+    assert similar == [by_services_and_text, by_title]
+    assert similar[1].match_reasons == ["similar title"]
