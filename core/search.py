@@ -12,7 +12,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -117,15 +117,29 @@ class RankedSearch:
                 return self.count(cap=cap)
         return counted
 
+    def _within_reach(self, matches, *, last: int):
+        """The matches that can still reach the first ``last`` places. The rank is the text
+        rank plus half a title similarity of at most 1, so a match whose text rank is more than
+        0.5 below the ``last``-th best text rank cannot: only the others pay for the (costly)
+        similarity. The result is the same; a common word's matches mostly drop out."""
+        text_rank = SearchRank(F("search_vector"), self._query)
+        matches = matches.annotate(text_rank=text_rank)
+        last_text_rank = matches.order_by("-text_rank").values("text_rank")[last - 1 : last]
+        reach = Coalesce(Subquery(last_text_rank), Value(-1.0)) - Value(0.5)
+        return matches.filter(text_rank__gte=reach)
+
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, page: slice) -> list:
         if self._typo_step is None:
             self.count(cap=0)
-        ranked_ids = (
-            self._matches().annotate(rank=self._rank()).order_by("-rank", "-pk").values("pk")
-        )[page]
+        matches = self._matches()
+        if self._title_field and not self._typo_step and page.stop:
+            matches = self._within_reach(matches, last=page.stop)
+        ranked_ids = (matches.annotate(rank=self._rank()).order_by("-rank", "-pk").values("pk"))[
+            page
+        ]
         rows = (
             self._queryset.filter(pk__in=ranked_ids)
             .annotate(rank=self._rank(), snippet=headline(self._snippet_of, self._query))

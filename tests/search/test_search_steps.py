@@ -127,3 +127,34 @@ def test_a_typo_search_query_count_does_not_grow_with_the_data(
     # and a page; service and tag choices.
     with django_assert_max_num_queries(16):
         author_client.get(URL, {"q": "netwrk"})
+
+
+def test_every_page_matches_ranking_all_matches_at_once(settings):
+    from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+    from django.db.models import F
+
+    from core.search import prefix_query
+    from incidents.models import Incident
+
+    # "Dsk trouble" matches in its impact only, yet its title's similarity lifts it above
+    # impact-only matches with a higher text rank.
+    titles = ["Disk full", "Disk pressure on disk nodes", "Dsk trouble", "Checkout slow"]
+    impacts = ["", "Disk disk disk.", "The disk filled.", "A disk filled up somewhere."]
+    for title in titles:
+        for impact in impacts:
+            IncidentFactory(title=title, customer_impact=impact)
+    everything = list(
+        Incident.objects.filter(search_vector=prefix_query("disk"))
+        .annotate(
+            rank=SearchRank(F("search_vector"), prefix_query("disk"))
+            + TrigramWordSimilarity("disk", "title") / 2
+        )
+        .order_by("-rank", "-pk")
+        .values_list("pk", flat=True)
+    )
+    results = search_incidents(text="disk", filters={})
+    total = results.count()
+    assert total == len(everything) == 14
+    for size in (1, 2, 4, 7):
+        paged = [i.pk for start in range(0, total, size) for i in results[start : start + size]]
+        assert paged == everything
