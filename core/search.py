@@ -132,6 +132,8 @@ class RankedSearch:
         return self.count()
 
     def __getitem__(self, page: slice) -> list:
+        if page.stop is not None and page.stop <= (page.start or 0):
+            return []
         if self._typo_step is None:
             self.count(cap=0)
         matches = self._matches()

@@ -93,7 +93,7 @@ def search(request):
             for kind in types:
                 results = searches[kind]()
                 count = results.count(cap=SEARCH_COUNT_CAP)
-                groups.append((kind, list(results[:SEARCH_GROUP_SIZE]), count))
+                groups.append((kind, results[:SEARCH_GROUP_SIZE] if count else [], count))
     return render(
         request,
         "search/results.html",

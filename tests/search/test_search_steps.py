@@ -123,9 +123,9 @@ def test_a_typo_search_query_count_does_not_grow_with_the_data(
             incident=IncidentFactory(title=f"Network partition {n}"), status="published"
         )
         ActionItemFactory(postmortem=postmortem, title="Network chaos test")
-    # session, user, roles; per type a full-text count, then for titled types a typo count
-    # and a page; service and tag choices.
-    with django_assert_max_num_queries(16):
+    # session, user, roles; per type a full-text count, then for the three titled types a
+    # typo count and a page (none for timeline entries: nothing found); service and tag choices.
+    with django_assert_max_num_queries(15):
         author_client.get(URL, {"q": "netwrk"})
 
 
@@ -158,3 +158,10 @@ def test_every_page_matches_ranking_all_matches_at_once(settings):
     for size in (1, 2, 4, 7):
         paged = [i.pk for start in range(0, total, size) for i in results[start : start + size]]
         assert paged == everything
+
+
+def test_one_type_with_nothing_found_says_so(author_client):
+    IncidentFactory(title="Disk full")
+    response = author_client.get(URL, {"q": "xylophone", "type": "timeline", "page": 4})
+    assert response.status_code == 200
+    assert "Nothing matches “xylophone”." in response.content.decode()
