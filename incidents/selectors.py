@@ -1,8 +1,8 @@
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
-from django.db.models.functions import Coalesce, Concat, Least
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Concat, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,6 +99,10 @@ SIMILAR_TITLE = 0.3  # PostgreSQL's default pg_trgm.similarity_threshold, used b
 SIMILAR_CANDIDATES = 200
 
 
+def _incidents_of_service(service_id: int) -> QuerySet:
+    return Incident.services.through.objects.filter(service=service_id).values("incident")
+
+
 def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[Incident]:
     """Up to ``limit`` other incidents that share services with this one or resemble it in
     text, best first; each carries ``match_reasons`` saying why. Two queries."""
@@ -111,12 +115,14 @@ def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[In
     # the whole table on every incident page. The candidates now are the best few by the cheap
     # part of the score (shared services and text rank, through their indexes), and the best
     # few by title similarity (through the trigram index); only those get the full score.
-    shared_services = (
-        Incident.services.through.objects.filter(incident=OuterRef("pk"), service__in=service_ids)
-        .order_by()
-        .values("incident")
-        .annotate(shared=Count("*"))
-        .values("shared")
+    # One membership test per service of this incident (PostgreSQL hashes each service's
+    # incidents once), not a count subquery per candidate.
+    shared_services = sum(
+        (
+            Case(When(pk__in=_incidents_of_service(service_id), then=1), default=0)
+            for service_id in service_ids
+        ),
+        start=Value(0),
     )
     text_score = (
         Least(SearchRank(F("search_vector"), text_query) * 10, Value(2.0))
@@ -131,7 +137,7 @@ def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[In
     others = Incident.objects.exclude(pk=incident.pk)
     by_services_and_text = (
         others.filter(related)
-        .annotate(partial=Coalesce(Subquery(shared_services), 0) + text_score)
+        .annotate(partial=shared_services + text_score)
         .order_by("-partial", "-started_at")
         .values("pk")[:SIMILAR_CANDIDATES]
     )
@@ -143,7 +149,7 @@ def similar_incidents(incident: Incident, limit: int = SIMILAR_LIMIT) -> list[In
     )
     candidates = Q(pk__in=by_services_and_text) | Q(pk__in=by_title)
     scores = {
-        "shared_services": Coalesce(Subquery(shared_services), 0),
+        "shared_services": shared_services,
         "title_similarity": TrigramSimilarity("title", incident.title),
         "text_rank": SearchRank(F("search_vector"), text_query) if text_query else Value(0.0),
     }
