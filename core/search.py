@@ -11,7 +11,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramWordSimilarity,
 )
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
@@ -77,6 +77,23 @@ def headline(expression, query) -> SearchHeadline:
     return SearchHeadline(expression, query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS)
 
 
+def _count_up_to(queryset, limit: int) -> int:
+    """How many rows ``queryset`` has, counting no further than ``limit``.
+
+    The matches are planned on their own (a materialized CTE, read only as far as needed):
+    under a LIMIT, PostgreSQL expects a rare word to be common, and scans the whole table
+    sequentially (500,000 timeline entries) hoping to stop early, instead of asking the index.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"WITH matches AS MATERIALIZED ({sql}) "
+            "SELECT COUNT(*) FROM (SELECT 1 FROM matches LIMIT %s) AS counted",
+            (*params, limit),
+        )
+        return cursor.fetchone()[0]
+
+
 class RankedSearch:
     """The matches of one search, fetched lazily the way a page needs them.
 
@@ -110,7 +127,7 @@ class RankedSearch:
     def count(self, *, cap: int | None = None) -> int:
         """How many match; with a cap, counting stops at cap + 1."""
         matches = self._matches().order_by().values("pk")
-        counted = (matches[: cap + 1] if cap is not None else matches).count()
+        counted = matches.count() if cap is None else _count_up_to(matches, cap + 1)
         if self._typo_step is None:
             self._typo_step = bool(self._title_field) and counted == 0
             if self._typo_step:
