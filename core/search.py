@@ -12,7 +12,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connections, models
-from django.db.models import F, Subquery, Value
+from django.db.models import F, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -46,6 +46,15 @@ def prefix_query(text: str) -> SearchQuery | None:
     if not words:
         return None
     raw = " & ".join(f"{word}:*" for word in words)
+    return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+
+
+def title_query(text: str) -> SearchQuery | None:
+    """Like ``prefix_query``, but matching only what a vector weighs A: its title."""
+    words = search_words(text)
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*A" for word in words)
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
@@ -103,12 +112,15 @@ class RankedSearch:
     trigram test forced a scan of every title even when full text had plenty to show.
     """
 
-    def __init__(self, queryset, *, text: str, title_field: str | None, snippet_of):
+    def __init__(
+        self, queryset, *, text: str, title_field: str | None, snippet_of, title_match=None
+    ):
         self._queryset = queryset
         self._text = text
         self._title_field = title_field
         self._snippet_of = snippet_of
         self._query = prefix_query(text)
+        self._title_match = title_match
         self._typo_step = None  # decided by the first count
 
     def _matches(self):
@@ -116,7 +128,10 @@ class RankedSearch:
             return self._queryset.filter(
                 **{f"{self._title_field}__trigram_word_similar": self._text}
             )
-        return self._queryset.filter(search_vector=self._query)
+        full_text = Q(search_vector=self._query)
+        if self._title_match is not None:
+            full_text |= self._title_match
+        return self._queryset.filter(full_text)
 
     def _rank(self):
         rank = SearchRank(F("search_vector"), self._query)
@@ -167,7 +182,12 @@ class RankedSearch:
         return list(rows)
 
 
-def ranked(queryset, *, text: str, title_field: str | None, snippet_of) -> RankedSearch:
+def ranked(
+    queryset, *, text: str, title_field: str | None, snippet_of, title_match=None
+) -> RankedSearch:
     """Matches of ``text`` in the stored vector (or, when none, titles a typo away), best
-    first; each with a highlighted ``snippet`` of ``snippet_of``."""
-    return RankedSearch(queryset, text=text, title_field=title_field, snippet_of=snippet_of)
+    first; each with a highlighted ``snippet`` of ``snippet_of``. ``title_match`` is a further
+    full-text condition for a title kept in another model's vector (see ``title_query``)."""
+    return RankedSearch(
+        queryset, text=text, title_field=title_field, snippet_of=snippet_of, title_match=title_match
+    )

@@ -6,7 +6,7 @@ from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
 from core.models import User
-from core.search import RankedSearch, ranked
+from core.search import RankedSearch, ranked, title_query
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import incident_facts_q, incident_timeline
 from postmortems.diff import diff_sections
@@ -121,7 +121,16 @@ def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
         *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value(" "))),
         output_field=TextField(),
     )
-    return ranked(postmortems, text=text, title_field="incident__title", snippet_of=body)
+    # A postmortem's title is its incident's: found through the incident's vector, where the
+    # title weighs A.
+    titled = Incident.objects.filter(search_vector=title_query(text)).values("pk")
+    return ranked(
+        postmortems,
+        text=text,
+        title_field="incident__title",
+        snippet_of=body,
+        title_match=Q(incident__in=titled),
+    )
 
 
 # The facts of an incident its published postmortem shows, and their timeline.

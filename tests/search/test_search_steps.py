@@ -165,3 +165,18 @@ def test_one_type_with_nothing_found_says_so(author_client):
     response = author_client.get(URL, {"q": "xylophone", "type": "timeline", "page": 4})
     assert response.status_code == 200
     assert "Nothing matches “xylophone”." in response.content.decode()
+
+
+def test_a_postmortem_is_found_by_its_incidents_title(author_client):
+    titled = PostmortemFactory(
+        status=PostmortemStatus.PUBLISHED,
+        incident=IncidentFactory(title="Ledger replication stalled"),
+        summary="Writes queued.",
+        what_happened="Nothing else to say.",
+    )
+    in_text = PostmortemFactory(
+        status=PostmortemStatus.PUBLISHED, what_happened="The ledger lagged behind."
+    )
+    postmortems, count = _group(author_client, "postmortems", q="ledger")
+    assert count == 2 and {p.pk for p in postmortems} == {titled.pk, in_text.pk}
+    assert postmortems[0] == titled  # the title's similarity ranks it first
