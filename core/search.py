@@ -171,11 +171,9 @@ class RankedSearch:
         matches = self._matches()
         if self._title_field and not self._typo_step and page.stop:
             matches = self._within_reach(matches, last=page.stop)
-        ranked_ids = (matches.annotate(rank=self._rank()).order_by("-rank", "-pk").values("pk"))[
-            page
-        ]
+        ranked_ids = matches.annotate(rank=self._rank()).order_by("-rank", "-pk").values("pk")
         rows = (
-            self._queryset.filter(pk__in=ranked_ids)
+            self._queryset.filter(pk__in=ranked_ids[page])
             .annotate(rank=self._rank(), snippet=headline(self._snippet_of, self._query))
             .order_by("-rank", "-pk")
         )
