@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus, to_do_first
-from core.search import headline, prefix_query, ranked
+from core.search import RankedSearch, ranked
 from incidents.models import Incident, Severity
 from incidents.selectors import incident_facts_q
 from postmortems.models import Postmortem, PostmortemStatus
@@ -386,7 +386,7 @@ def action_dashboard(*, user, filters: dict, today: date) -> dict:
     }
 
 
-def search_action_items(*, user, text: str, filters: dict) -> QuerySet[ActionItem]:
+def search_action_items(*, user, text: str, filters: dict) -> RankedSearch:
     items = (
         ActionItem.objects.visible_to(user)
         .select_related("postmortem__incident", "owner")
@@ -394,9 +394,9 @@ def search_action_items(*, user, text: str, filters: dict) -> QuerySet[ActionIte
     )
     if statuses := filters.get("action_status"):
         items = items.filter(status__in=statuses)
-    return ranked(items, text=text, title_field="title").annotate(
-        snippet=headline(
-            Concat("title", Value(" — "), "description", output_field=TextField()),
-            prefix_query(text),
-        )
+    return ranked(
+        items,
+        text=text,
+        title_field="title",
+        snippet_of=Concat("title", Value(" — "), "description", output_field=TextField()),
     )

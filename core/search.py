@@ -11,8 +11,8 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramWordSimilarity,
 )
-from django.db import models
-from django.db.models import F, Q, Value
+from django.db import connections, models
+from django.db.models import F, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -49,6 +49,15 @@ def prefix_query(text: str) -> SearchQuery | None:
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
+def title_query(text: str) -> SearchQuery | None:
+    """Like ``prefix_query``, but matching only what a vector weighs A: its title."""
+    words = search_words(text)
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*A" for word in words)
+    return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+
+
 # ts_headline marks matches with these; the snippet is escaped, then they become <mark>.
 _MARK_START, _MARK_STOP = "\u27e6", "\u27e7"
 HEADLINE_OPTIONS = {
@@ -77,14 +86,106 @@ def headline(expression, query) -> SearchHeadline:
     return SearchHeadline(expression, query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS)
 
 
-def ranked(queryset, *, text: str, title_field: str | None):
-    """Matches of ``text`` in the stored vector (and, with a title field, titles that are a
-    typo away), best first."""
-    query = prefix_query(text)
-    rank = SearchRank(F("search_vector"), query)
-    match = Q(search_vector=query)
-    if title_field:
-        queryset = queryset.annotate(similarity=TrigramWordSimilarity(text, title_field))
-        match |= Q(**{f"{title_field}__trigram_word_similar": text})
-        rank = rank + F("similarity") / 2
-    return queryset.annotate(rank=rank).filter(match).order_by("-rank", "-pk")
+def _count_up_to(queryset, limit: int) -> int:
+    """How many rows ``queryset`` has, counting no further than ``limit``.
+
+    The matches are planned on their own (a materialized CTE, read only as far as needed):
+    under a LIMIT, PostgreSQL expects a rare word to be common, and scans the whole table
+    sequentially (500,000 timeline entries) hoping to stop early, instead of asking the index.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"WITH matches AS MATERIALIZED ({sql}) "
+            "SELECT COUNT(*) FROM (SELECT 1 FROM matches LIMIT %s) AS counted",
+            (*params, limit),
+        )
+        return cursor.fetchone()[0]
+
+
+class RankedSearch:
+    """The matches of one search, fetched lazily the way a page needs them.
+
+    Counting reads the matches alone; a page ranks only ids in a narrow subquery, then fetches
+    those rows (and computes their snippets) by id, so no wide row is sorted. Titles a typo away
+    are a second step, taken only when full text finds nothing: OR-ed into every query, the
+    trigram test forced a scan of every title even when full text had plenty to show.
+    """
+
+    def __init__(
+        self, queryset, *, text: str, title_field: str | None, snippet_of, title_match=None
+    ):
+        self._queryset = queryset
+        self._text = text
+        self._title_field = title_field
+        self._snippet_of = snippet_of
+        self._query = prefix_query(text)
+        self._title_match = title_match
+        self._typo_step = None  # decided by the first count
+
+    def _matches(self):
+        if self._typo_step:
+            return self._queryset.filter(
+                **{f"{self._title_field}__trigram_word_similar": self._text}
+            )
+        full_text = Q(search_vector=self._query)
+        if self._title_match is not None:
+            full_text |= self._title_match
+        return self._queryset.filter(full_text)
+
+    def _rank(self):
+        rank = SearchRank(F("search_vector"), self._query)
+        if self._title_field:
+            rank = rank + TrigramWordSimilarity(self._text, self._title_field) / 2
+        return rank
+
+    def count(self, *, cap: int | None = None) -> int:
+        """How many match; with a cap, counting stops at cap + 1."""
+        matches = self._matches().order_by().values("pk")
+        counted = matches.count() if cap is None else _count_up_to(matches, cap + 1)
+        if self._typo_step is None:
+            self._typo_step = bool(self._title_field) and counted == 0
+            if self._typo_step:
+                return self.count(cap=cap)
+        return counted
+
+    def _within_reach(self, matches, *, last: int):
+        """The matches that can still reach the first ``last`` places. The rank is the text
+        rank plus half a title similarity of at most 1, so a match whose text rank is more than
+        0.5 below the ``last``-th best text rank cannot: only the others pay for the (costly)
+        similarity. The result is the same; a common word's matches mostly drop out."""
+        text_rank = SearchRank(F("search_vector"), self._query)
+        matches = matches.annotate(text_rank=text_rank)
+        last_text_rank = matches.order_by("-text_rank").values("text_rank")[last - 1 : last]
+        reach = Coalesce(Subquery(last_text_rank), Value(-1.0)) - Value(0.5)
+        return matches.filter(text_rank__gte=reach)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice) -> list:
+        if page.stop is not None and page.stop <= (page.start or 0):
+            return []
+        if self._typo_step is None:
+            self.count(cap=0)
+        matches = self._matches()
+        if self._title_field and not self._typo_step and page.stop:
+            matches = self._within_reach(matches, last=page.stop)
+        ranked_ids = matches.annotate(rank=self._rank()).order_by("-rank", "-pk").values("pk")
+        rows = (
+            self._queryset.filter(pk__in=ranked_ids[page])
+            .annotate(rank=self._rank(), snippet=headline(self._snippet_of, self._query))
+            .order_by("-rank", "-pk")
+        )
+        return list(rows)
+
+
+def ranked(
+    queryset, *, text: str, title_field: str | None, snippet_of, title_match=None
+) -> RankedSearch:
+    """Matches of ``text`` in the stored vector (or, when none, titles a typo away), best
+    first; each with a highlighted ``snippet`` of ``snippet_of``. ``title_match`` is a further
+    full-text condition for a title kept in another model's vector (see ``title_query``)."""
+    return RankedSearch(
+        queryset, text=text, title_field=title_field, snippet_of=snippet_of, title_match=title_match
+    )

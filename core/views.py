@@ -139,8 +139,8 @@ def search(request):
         else:
             for kind in types:
                 results = searches[kind]()
-                count = results.order_by()[: SEARCH_COUNT_CAP + 1].count()
-                groups.append((kind, list(results[:SEARCH_GROUP_SIZE]), count))
+                count = results.count(cap=SEARCH_COUNT_CAP)
+                groups.append((kind, results[:SEARCH_GROUP_SIZE] if count else [], count))
     return render(
         request,
         "search/results.html",

@@ -6,7 +6,7 @@ from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
 from core.models import User
-from core.search import headline, prefix_query, ranked
+from core.search import RankedSearch, ranked, title_query
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import incident_facts_q, incident_timeline
 from postmortems.diff import diff_sections
@@ -108,7 +108,7 @@ def public_summaries() -> QuerySet[Postmortem]:
     )
 
 
-def search_postmortems(*, user, text: str, filters: dict) -> QuerySet[Postmortem]:
+def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
     """Postmortems the user may read whose text matches; ranked, with a highlighted snippet."""
     postmortems = (
         Postmortem.objects.visible_to(user)
@@ -121,8 +121,15 @@ def search_postmortems(*, user, text: str, filters: dict) -> QuerySet[Postmortem
         *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value(" "))),
         output_field=TextField(),
     )
-    return ranked(postmortems, text=text, title_field="incident__title").annotate(
-        snippet=headline(body, prefix_query(text))
+    # A postmortem's title is its incident's: found through the incident's vector, where the
+    # title weighs A.
+    titled = Incident.objects.filter(search_vector=title_query(text)).values("pk")
+    return ranked(
+        postmortems,
+        text=text,
+        title_field="incident__title",
+        snippet_of=body,
+        title_match=Q(incident__in=titled),
     )
 
 

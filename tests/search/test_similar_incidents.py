@@ -41,3 +41,37 @@ def test_shown_on_incident_and_postmortem_pages(author_client):
         content = author_client.get(url).content.decode()
         assert "Similar incidents" in content and "Primary failover" in content
         assert "same services: Database" in content
+
+
+def test_an_incident_without_services_still_finds_similar_text(author_client):
+    incident = IncidentFactory(title="Disk full on build agents", services=[])
+    IncidentFactory(title="Disk full on database primary", services=[ServiceFactory()])
+    IncidentFactory(title="Office wifi flaky", services=[])
+    similar = similar_incidents(incident)
+    assert [other.title for other in similar] == ["Disk full on database primary"]
+    assert "shares words: disk, full" in similar[0].match_reasons
+
+
+def test_ties_list_the_most_recent_first_and_shared_services_count_each_service(author_client):
+    api, auth = ServiceFactory(name="API"), ServiceFactory(name="Auth")
+    incident = IncidentFactory(title="Errors", services=[api, auth])
+    older, newer = (IncidentFactory(title=f"Unrelated {n}", services=[api]) for n in range(2))
+    older.started_at = older.started_at.replace(year=2025)
+    older.detected_at = older.mitigated_at = older.resolved_at = None
+    older.save()
+    both = IncidentFactory(title="Also unrelated", services=[api, auth])
+    similar = similar_incidents(incident)
+    assert similar == [both, newer, older]
+    assert similar[0].match_reasons[0] == "same services: API, Auth"
+
+
+def test_only_the_best_candidates_by_each_signal_are_scored(author_client, monkeypatch):
+    monkeypatch.setattr("incidents.selectors.SIMILAR_CANDIDATES", 1)
+    cache = ServiceFactory(name="Cache")
+    incident = IncidentFactory(title="Redis cluster failover", services=[cache])
+    by_services_and_text = IncidentFactory(title="Redis memory full", services=[cache])
+    IncidentFactory(title="Quiet evening", services=[cache])  # only a shared service
+    by_title = IncidentFactory(title="Rediss clusterr failoverr", services=[])
+    similar = similar_incidents(incident)
+    assert similar == [by_services_and_text, by_title]
+    assert similar[1].match_reasons == ["similar title"]
