@@ -15,7 +15,6 @@ from core.models import Role, User
 from postmortems.audit import record_audit
 from postmortems.models import (
     AuditAction,
-    AuditEntry,
     Comment,
     Postmortem,
     PostmortemStatus,
@@ -46,12 +45,6 @@ def _require_status(postmortem: Postmortem, allowed: set[str], doing: str) -> No
             _("You cannot %(doing)s a postmortem that is %(status)s.")
             % {"doing": doing, "status": postmortem.get_status_display().lower()}
         )
-
-
-def _record(postmortem, *, actor, action, from_status, reason="") -> AuditEntry:
-    return record_audit(
-        postmortem, actor=actor, action=action, from_status=from_status, reason=reason
-    )
 
 
 def _writers(postmortem) -> list[User]:
@@ -123,7 +116,9 @@ def request_review(*, postmortem: Postmortem, actor: User, reviewers) -> Postmor
     postmortem.status = S.IN_REVIEW
     postmortem.review_round += 1
     postmortem.save(update_fields=["status", "review_round", "updated_at"])
-    _record(postmortem, actor=actor, action=AuditAction.REVIEW_REQUESTED, from_status=from_status)
+    record_audit(
+        postmortem, actor=actor, action=AuditAction.REVIEW_REQUESTED, from_status=from_status
+    )
     notify(
         event="review_requested",
         postmortem=postmortem,
@@ -152,7 +147,7 @@ def request_changes(*, postmortem: Postmortem, actor: User, comment: str) -> Pos
     from_status = postmortem.status
     postmortem.status = S.CHANGES_REQUESTED
     postmortem.save(update_fields=["status", "updated_at"])
-    _record(
+    record_audit(
         postmortem,
         actor=actor,
         action=AuditAction.CHANGES_REQUESTED,
@@ -222,7 +217,9 @@ def approve(
         postmortem.status = S.APPROVED
         postmortem.save(update_fields=["status", "updated_at"])
     action = AuditAction.APPROVED_WITH_OVERRIDE if open_count else AuditAction.APPROVED
-    _record(postmortem, actor=actor, action=action, from_status=from_status, reason=override_reason)
+    record_audit(
+        postmortem, actor=actor, action=action, from_status=from_status, reason=override_reason
+    )
     notify(
         event="approved",
         postmortem=postmortem,
@@ -261,7 +258,7 @@ def publish(
     # Readers of the published postmortem see the facts and timeline as they were approved.
     postmortem.published_record = published_record(postmortem)
     postmortem.save()
-    _record(postmortem, actor=actor, action=AuditAction.PUBLISHED, from_status=from_status)
+    record_audit(postmortem, actor=actor, action=AuditAction.PUBLISHED, from_status=from_status)
     managers = User.objects.filter(groups__name=Role.MANAGER, is_active=True)
     notify(
         event="published",
@@ -291,7 +288,7 @@ def withdraw_approval(*, postmortem: Postmortem, actor: User, reason: str) -> Po
     void_approvals(postmortem=postmortem, actor=actor, because=reason.strip(), tell_approvers=False)
     postmortem.status = S.CHANGES_REQUESTED
     postmortem.save(update_fields=["status", "updated_at"])
-    _record(
+    record_audit(
         postmortem,
         actor=actor,
         action=AuditAction.APPROVAL_WITHDRAWN,
