@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import date_in_range_q, validate_date_in_range
 from core.markdown import MarkdownRenderedModel
-from core.models import ChangeRecord, Role, TimeStampedModel
+from core.models import FieldChangeRecord, Role, TimeStampedModel
 from core.search import stored_search_vector
 from postmortems.models import Postmortem, readable_by_q
 
@@ -340,7 +340,7 @@ class ChangedField(models.TextChoices):
     STATUS = "status", _("Status")
 
 
-class ActionItemChange(ChangeRecord):
+class ActionItemChange(FieldChangeRecord):
     """One change to an item's owner, due date or status: who, when, old → new, and why."""
 
     item = models.ForeignKey(
@@ -356,7 +356,7 @@ class ActionItemChange(ChangeRecord):
     new_value = models.CharField(_("to"), max_length=200, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
-    class Meta(ChangeRecord.Meta):
+    class Meta(FieldChangeRecord.Meta):
         verbose_name = _("action item change")
         verbose_name_plural = _("action item changes")
         constraints = [
@@ -379,14 +379,6 @@ class ActionItemChange(ChangeRecord):
         if self.field == ChangedField.STATUS and value in ActionStatus.values:
             return str(ActionStatus(value).label)
         return value
-
-    @property
-    def old_display(self) -> str:
-        return self._display(self.old_value)
-
-    @property
-    def new_display(self) -> str:
-        return self._display(self.new_value)
 
 
 class ReminderKind(models.TextChoices):

@@ -45,6 +45,25 @@ class ChangeRecord(models.Model):
         ordering = ["-changed_at", "-pk"]
 
 
+class FieldChangeRecord(ChangeRecord):
+    """A change of one field, from ``old_value`` to ``new_value`` (fields of the subclass), shown
+    as people read it: subclasses turn codes and times into labels in ``_display``."""
+
+    class Meta(ChangeRecord.Meta):
+        abstract = True
+
+    def _display(self, value: str) -> str:
+        return value or "—"
+
+    @property
+    def old_display(self) -> str:
+        return self._display(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._display(self.new_value)
+
+
 class User(AbstractUser):
     time_zone = models.CharField(
         _("time zone"),

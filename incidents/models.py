@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
-from core.models import ChangeRecord, Role, TimeStampedModel
+from core.models import ChangeRecord, FieldChangeRecord, Role, TimeStampedModel
 from core.search import stored_search_vector
 
 REFERENCE_PREFIX = "INC-"
@@ -468,7 +468,7 @@ MOMENT_FIELDS = {
 }
 
 
-class IncidentChange(ChangeRecord):
+class IncidentChange(FieldChangeRecord):
     """One change to an incident's facts: who, when, which fact, from what to what.
 
     Values are kept as people saw them at the time (names of services, tags and the commander),
@@ -487,7 +487,7 @@ class IncidentChange(ChangeRecord):
     old_value = models.TextField(_("from"), blank=True)
     new_value = models.TextField(_("to"), blank=True)
 
-    class Meta(ChangeRecord.Meta):
+    class Meta(FieldChangeRecord.Meta):
         verbose_name = _("incident change")
         verbose_name_plural = _("incident changes")
         indexes = [
@@ -510,11 +510,3 @@ class IncidentChange(ChangeRecord):
         if self.field == IncidentField.CUSTOMER_IMPACT:
             return Truncator(value).chars(120)
         return value
-
-    @property
-    def old_display(self) -> str:
-        return self._display(self.old_value)
-
-    @property
-    def new_display(self) -> str:
-        return self._display(self.new_value)
