@@ -6,9 +6,9 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.urls")),
     path("status/", include("postmortems.public_urls")),
-    path("search/", include("core.search_urls")),
+    path("search/", include("learning.search_urls")),
     path("actions/", include("actions.urls")),
     path("notifications/", include("notifications.urls")),
-    path("insights/", include("incidents.insights_urls")),
+    path("insights/", include("learning.insights_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "incidents",
     "postmortems",
     "actions",
+    "learning",
 ]
 
 MIDDLEWARE = [

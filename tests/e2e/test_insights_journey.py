@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
-from tests.incidents.insights_data import build_insights_data
+from tests.learning.insights_data import build_insights_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -159,7 +159,7 @@ def test_a_rougher_typo_still_finds_the_title(author_client):
 
 
 def test_group_counts_stop_at_the_cap(author_client, monkeypatch):
-    monkeypatch.setattr("core.views.SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr("learning.views.SEARCH_COUNT_CAP", 2)
     for n in range(4):
         IncidentFactory(title=f"Flaky deploy {n}")
     content = author_client.get(URL, {"q": "flaky"}).content.decode()

@@ -73,7 +73,7 @@ def test_a_page_ranks_title_hits_above_body_hits_of_every_kind(author_client):
 
 @pytest.mark.parametrize(("matches", "badge"), [(2, ">2<"), (3, ">2+<")])
 def test_group_counts_are_exact_up_to_the_cap(author_client, monkeypatch, matches, badge):
-    monkeypatch.setattr("core.views.SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr("learning.views.SEARCH_COUNT_CAP", 2)
     for n in range(matches):
         IncidentFactory(title=f"Replica lag {n}")
     content = author_client.get(URL, {"q": "replica"}).content.decode()
@@ -81,7 +81,7 @@ def test_group_counts_are_exact_up_to_the_cap(author_client, monkeypatch, matche
 
 
 def test_typo_step_counts_stop_at_the_cap(author_client, monkeypatch):
-    monkeypatch.setattr("core.views.SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr("learning.views.SEARCH_COUNT_CAP", 2)
     for n in range(4):
         IncidentFactory(title=f"Certificate expired {n}", customer_impact="")
     content = author_client.get(URL, {"q": "certficate"}).content.decode()

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from actions.selectors import action_dashboard
 from tests.factories import ActionItemFactory, UserFactory
-from tests.incidents.insights_data import MONTHS, PERIOD, build_insights_data
+from tests.learning.insights_data import MONTHS, PERIOD, build_insights_data
 
 # Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
 pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]

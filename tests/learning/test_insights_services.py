@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import Service
-from tests.incidents.insights_data import PERIOD, build_insights_data
+from tests.learning.insights_data import PERIOD, build_insights_data
 
 pytestmark = pytest.mark.django_db
 

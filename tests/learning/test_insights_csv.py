@@ -4,7 +4,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from tests.incidents.insights_data import PERIOD, build_insights_data
+from tests.learning.insights_data import PERIOD, build_insights_data
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from incidents.insights import InsightsFilterForm, Period, insights
+from learning.insights import InsightsFilterForm, Period, insights
 
 # Spreadsheets run cells starting with these as formulas; a leading quote keeps them text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -61,7 +61,7 @@ def insights_view(request):
         return _csv_response(figure, period)
     return render(
         request,
-        "incidents/insights.html",
+        "learning/insights.html",
         {
             **context,
             "filter_form": filter_form,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import views
+from learning import views
 
 app_name = "search"
 urlpatterns = [path("", views.search, name="results")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import insights_views
+from learning import insights_views
 
 app_name = "insights"
 urlpatterns = [path("", insights_views.insights_view, name="index")]

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from tests.incidents.insights_data import MONTHS, PERIOD, build_insights_data
+from tests.learning.insights_data import MONTHS, PERIOD, build_insights_data
 
 pytestmark = pytest.mark.django_db
 

@@ -34,14 +34,14 @@ from django.utils.translation import gettext as _
 from actions.models import ActionItem, ActionStatus
 from core.forms import BoundedDateField, FilterForm
 from core.templatetags.hindsight import duration
-from incidents.charts import (
+from incidents.models import Incident, Service, Severity, Tag
+from learning.charts import (
     Series,
     grouped_bars,
     horizontal_stacked_bars,
     line_chart,
     stacked_bars,
 )
-from incidents.models import Incident, Service, Severity, Tag
 from postmortems.models import Postmortem, PostmortemStatus
 
 DEFAULT_MONTHS = 12

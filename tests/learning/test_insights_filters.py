@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import IncidentFactory
-from tests.incidents.insights_data import MONTHS, PERIOD, build_insights_data
+from tests.learning.insights_data import MONTHS, PERIOD, build_insights_data
 
 # Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
 pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
