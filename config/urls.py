@@ -10,5 +10,9 @@ urlpatterns = [
     path("actions/", include("actions.urls")),
     path("notifications/", include("notifications.urls")),
     path("insights/", include("learning.insights_urls")),
+    path("imports/", include("imports.urls")),
+    path("alerting/", include("alerting.urls")),
+    path("api/", include("api.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "postmortems",
     "actions",
     "learning",
+    "imports",
+    "alerting",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

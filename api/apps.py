@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiConfig(AppConfig):
+    """The REST API and the personal access tokens that reach it."""
+
+    name = "api"
+    verbose_name = _("API")
