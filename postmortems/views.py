@@ -22,7 +22,8 @@ from core.lists import filtered_list_context
 from core.markdown import render_markdown
 from core.models import Role
 from incidents.models import Incident
-from incidents.selectors import incident_timeline, similar_incidents
+from incidents.selectors import incident_timeline
+from incidents.similarity import similar_for_page
 from postmortems import amendments, review
 from postmortems.blameless import compiled_phrases, find_blame, find_blame_in_sections
 from postmortems.diff import diff_sections
@@ -171,7 +172,7 @@ def postmortem_detail(request, reference):
             "reviewers": reviewer_panel(postmortem),
             "blame_hits": find_blame_in_sections(postmortem.section_texts(), compiled_phrases()),
             "open_comments": review.open_threads(postmortem).count(),
-            "similar": similar_incidents(postmortem.incident),
+            "similar": similar_for_page(postmortem.incident),
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
         },
