@@ -167,12 +167,14 @@ class SimilarList:
 
 
 def similar_for_page(incident: Incident) -> SimilarList:
-    """The incident's similar incidents as its page shows them: its kept list (one query, and
-    one for the oldest change not yet processed), or ranked now if it has none."""
+    """The incident's similar incidents as its page shows them: its kept list, with the oldest
+    change not yet processed (one query; two when the list is empty), or ranked now if it has
+    none."""
     if incident.similar_computed_at is None:
         return SimilarList(similar_incidents(incident))
     own_services = Incident.services.through.objects.filter(incident=incident).values("service")
-    rows = (
+    oldest_change = SimilarityChange.objects.order_by("changed_at").values("changed_at")[:1]
+    rows = list(
         SimilarIncident.objects.filter(incident=incident)
         .select_related("similar")
         .annotate(
@@ -180,7 +182,8 @@ def similar_for_page(incident: Incident) -> SimilarList:
                 "similar__services__name",
                 filter=Q(similar__services__in=own_services),
                 order_by="similar__services__name",
-            )
+            ),
+            pending_since=Subquery(oldest_change),
         )
         .order_by("rank")
     )
@@ -191,9 +194,10 @@ def similar_for_page(incident: Incident) -> SimilarList:
             incident.title, other, row.shared_services or [], row.title_similarity, row.text_rank
         )
         similar.append(other)
-    pending_since = (
-        SimilarityChange.objects.order_by("changed_at").values_list("changed_at", flat=True).first()
-    )
+    if rows:
+        pending_since = rows[0].pending_since
+    else:
+        pending_since = oldest_change.values_list("changed_at", flat=True).first()
     return SimilarList(similar, pending_since)
 
 

@@ -152,6 +152,7 @@ def postmortem_detail(request, reference):
         entries, show_dates = incident_timeline(incident)
         for entry in entries:
             entry.editable = can_edit and entry.can_edit(request.user)
+    amendment_history = amendment_list(postmortem) if is_published else []
     return render(
         request,
         "postmortems/postmortem_detail.html",
@@ -166,9 +167,9 @@ def postmortem_detail(request, reference):
             "may_amend": is_published and amendments.may_amend(postmortem, request.user),
             "may_withdraw_approval": postmortem.status == PostmortemStatus.APPROVED
             and (request.user.is_staff or postmortem.is_writer(request.user)),
-            # Only a published postmortem has amendments.
-            "open_amendment": open_amendment(postmortem) if is_published else None,
-            "amendments": amendment_list(postmortem) if is_published else [],
+            # Only a published postmortem has amendments; at most one of them is open.
+            "open_amendment": next((a for a in amendment_history if a.is_open), None),
+            "amendments": amendment_history,
             "reviewers": reviewer_panel(postmortem),
             "blame_hits": find_blame_in_sections(postmortem.section_texts(), compiled_phrases()),
             "open_comments": review.open_threads(postmortem).count(),

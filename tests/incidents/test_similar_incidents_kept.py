@@ -2,15 +2,18 @@
 the one ranking it now would give, after every kind of write, once the worker has run."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from procrastinate.contrib.django import app
 
 from incidents import services
 from incidents.models import Incident, SimilarIncident, SimilarityChange
 from incidents.similarity import rank_and_keep, similar_for_page, similar_incidents
-from tests.factories import IncidentFactory, ServiceFactory, UserFactory
+from tests.factories import IncidentFactory, PostmortemFactory, ServiceFactory, UserFactory
 
 TITLES_AND_SERVICES = [
     ("Payments timeout after config deploy", ["Payments"]),
@@ -175,22 +178,70 @@ def test_an_incident_never_ranked_is_ranked_on_its_page(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("others", [6, 40])
-def test_pages_read_the_kept_list_in_the_same_queries_whatever_the_size(
-    others, client, django_assert_num_queries
+def test_pages_read_the_kept_list_in_one_query_whatever_the_number_of_incidents(
+    client, django_assert_num_queries, django_assert_max_num_queries
 ):
     staff = UserFactory(is_staff=True)
     payments = ServiceFactory(name="Payments")
     incident = IncidentFactory(title="Payments timeout after deploy", services=[payments])
-    for n in range(others):
-        IncidentFactory(title=f"Payments deploy {n}", services=[payments])
-    rank_and_keep(Incident.objects.values_list("pk", flat=True))
+    postmortem = PostmortemFactory(incident=incident, status="published")
     client.force_login(staff)
-    incident.refresh_from_db()
 
-    # The kept rows with each one's shared services, and the oldest unprocessed change.
-    with django_assert_num_queries(2):
-        similar = similar_for_page(incident)
-    assert len(similar.incidents) == 5
-    response = client.get(incident.get_absolute_url())
-    assert response.content.decode().count('class="mb-2 similar-incident"') == 5
+    def grow_and_rank(count):
+        for n in range(count):
+            IncidentFactory(title=f"Payments deploy {n}", services=[payments])
+        rank_and_keep(Incident.objects.values_list("pk", flat=True))
+        incident.refresh_from_db()
+
+    grow_and_rank(6)
+    # The kept rows, with each one's shared services and the oldest unprocessed change.
+    with django_assert_num_queries(1):
+        assert len(similar_for_page(incident).incidents) == 5
+    pages = [incident.get_absolute_url(), postmortem.get_absolute_url()]
+    counts = {}
+    for page in pages:
+        with django_assert_max_num_queries(17) as few:
+            content = client.get(page).content.decode()
+        assert content.count('class="mb-2 similar-incident"') == 5
+        counts[page] = len(few.captured_queries)
+
+    grow_and_rank(60)
+    for page in pages:
+        with django_assert_num_queries(counts[page]):
+            client.get(page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_periodic_job_ranks_the_lists_not_ranked_yet(run_worker):
+    # Incidents from before the lists were kept (factories record no change): nothing ranked.
+    payments = ServiceFactory(name="Payments")
+    for title in ("Payments timeout", "Payments deploy failed", "Card declines", "Wifi flaky"):
+        IncidentFactory(title=title, services=[payments] if "Wifi" not in title else [])
+    [periodic] = [
+        task
+        for task in app.periodic_registry.periodic_tasks.values()
+        if task.task.name == "incidents.refresh_similar_lists"
+    ]
+    assert periodic.cron == "* * * * *"
+
+    app.configure_task("incidents.refresh_similar_lists").defer(timestamp=1)
+    run_worker()
+
+    assert_every_kept_list_is_current()
+
+
+@pytest.mark.django_db
+def test_the_command_ranks_the_incidents_not_ranked_or_those_named():
+    staff = UserFactory(is_staff=True)
+    incidents = _hand_built(staff)
+    out = StringIO()
+
+    call_command("rank_similar_incidents", incidents[0].reference, stdout=out)
+    assert list(Incident.objects.filter(similar_computed_at__isnull=False)) == [incidents[0]]
+    call_command("rank_similar_incidents", stdout=out)
+
+    assert "Ranked 11 incident(s)" in out.getvalue()
+    SimilarityChange.objects.all().delete()
+    assert_every_kept_list_is_current()
+    with pytest.raises(CommandError, match="INC-42"):
+        call_command("rank_similar_incidents", "42")
