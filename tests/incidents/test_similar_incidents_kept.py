@@ -69,12 +69,18 @@ def _update(incident, staff, **facts):
     )
 
 
-@pytest.mark.django_db
-def test_the_kept_lists_are_the_lists_ranked_now_on_a_hand_built_set():
+@pytest.fixture
+def ranked(db):
+    """The hand-built set, every incident's list ranked and kept, no change pending."""
     staff = UserFactory(is_staff=True)
     incidents = _hand_built(staff)
     SimilarityChange.objects.all().delete()
     assert rank_and_keep(incident.pk for incident in incidents) == len(incidents)
+    return staff, incidents
+
+
+def test_the_kept_lists_are_the_lists_ranked_now_on_a_hand_built_set(ranked):
+    _staff, incidents = ranked
 
     assert_every_kept_list_is_current()
     first = Incident.objects.get(pk=incidents[0].pk)
@@ -115,12 +121,8 @@ def test_the_worker_keeps_every_list_current_after_every_kind_of_write(run_worke
         assert_every_kept_list_is_current()
 
 
-@pytest.mark.django_db
-def test_a_change_not_yet_processed_is_said_on_the_page(client):
-    staff = UserFactory(is_staff=True)
-    incidents = _hand_built(staff)
-    SimilarityChange.objects.all().delete()
-    rank_and_keep(incident.pk for incident in incidents)
+def test_a_change_not_yet_processed_is_said_on_the_page(ranked, client):
+    staff, incidents = ranked
     page = incidents[0].get_absolute_url()
     client.force_login(staff)
     assert "may not show here yet" not in client.get(page).content.decode()
@@ -142,12 +144,8 @@ def test_a_change_similarity_does_not_weigh_records_nothing():
     assert not SimilarityChange.objects.exists()
 
 
-@pytest.mark.django_db
-def test_deleting_an_incident_takes_it_out_of_every_list_at_once(client):
-    staff = UserFactory(is_staff=True)
-    incidents = _hand_built(staff)
-    SimilarityChange.objects.all().delete()
-    rank_and_keep(incident.pk for incident in incidents)
+def test_deleting_an_incident_takes_it_out_of_every_list_at_once(ranked, client):
+    _staff, incidents = ranked
     duplicate = incidents[8]
     listing = SimilarIncident.objects.filter(similar=duplicate).values_list("incident", flat=True)
     assert listing
