@@ -295,7 +295,12 @@ class SimilarIncident(models.Model):
     """One of an incident's most similar incidents, as ``incidents.similarity`` ranks them,
     kept so its page reads them instead of scoring thousands of incidents on every view."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="similar_rows")
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="similar_rows",
+        db_index=False,  # covered by similar_incident_rank_uniq
+    )
     # Indexed (Django's default for a foreign key): the lists an incident appears in.
     similar = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField()

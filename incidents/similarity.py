@@ -5,11 +5,12 @@ Ranking one incident's similar incidents reads thousands of others (60 ms at 10,
 its page reads it in one query. A write that can move lists (a new incident, or a change to
 what the score weighs) records a ``SimilarityChange`` in its own transaction and defers a job;
 the worker works out whose lists that change can reach and ranks them again. Every minute it
-also re-ranks the lists nobody trusts yet or the oldest ones (``refresh_oldest``). Until a
+also spends a while re-ranking the lists not ranked yet, then the oldest (``refresh_oldest``). Until a
 change is processed the page says since when its list may lag; an incident without a list
 (new, or one of its similar incidents was deleted) is ranked on the spot, as before.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,10 +43,12 @@ SIMILARITY_FIELDS = {
     IncidentField.SERVICES,
 }
 REFRESH_TASK = "incidents.refresh_similar"
-# Lists re-ranked per minute by the periodic job, those never ranked (or no longer trusted)
-# first, then the oldest: it repairs what the per-change work cannot see (a change that only
-# moves which 200 candidates another incident scores).
-REFRESH_BATCH = 60
+# How long each job spends ranking lists beyond those a change reaches: never ranked (or no
+# longer trusted) first, then the oldest. The periodic job's repairs what the per-change work
+# cannot see (a change that only moves which 200 candidates another incident scores). A list
+# takes 0.1-0.8 s to rank at 10,000-50,000 incidents.
+REFRESH_SECONDS = 20
+_REFRESH_MOST = 1_000
 # One process ranks lists at a time (PostgreSQL advisory lock): a list ranked from data read
 # before a change committed can then never be written after the list ranked for that change.
 _LOCK_KEY = 0x5117_1A12
@@ -321,9 +324,16 @@ def process_changes() -> int:
             processed += len(covered)
 
 
-def refresh_oldest(batch: int = REFRESH_BATCH, *, unranked_only: bool = False) -> int:
-    """Rank the lists not ranked yet (or no longer trusted), then the oldest. Returns how many."""
+def refresh_oldest(*, seconds: float = REFRESH_SECONDS, unranked_only: bool = False) -> int:
+    """For about ``seconds``, rank the lists not ranked yet (or no longer trusted), then the
+    oldest. Returns how many were ranked."""
     lists = Incident.objects.order_by(F("similar_computed_at").asc(nulls_first=True), "pk")
     if unranked_only:
         lists = lists.filter(similar_computed_at__isnull=True)
-    return rank_and_keep(list(lists.values_list("pk", flat=True)[:batch]))
+    deadline = time.monotonic() + seconds
+    ranked = 0
+    for pk in lists.values_list("pk", flat=True)[:_REFRESH_MOST]:
+        if time.monotonic() >= deadline:
+            break
+        ranked += rank_and_keep([pk])
+    return ranked

@@ -265,7 +265,9 @@ class Command(BaseCommand):
         services = {name: Service.objects.get_or_create(name=name)[0] for name in DEMO_SERVICES}
         created = self._incidents(users, services)
         # Their similar incidents, ranked now rather than by the worker's first rounds.
-        similarity.refresh_oldest(Incident.objects.count(), unranked_only=True)
+        similarity.rank_and_keep(
+            Incident.objects.filter(similar_computed_at__isnull=True).values_list("pk", flat=True)
+        )
         new_items = self._action_items(users)
         self.stdout.write(
             f"Demo data ready ({created} new incidents, {new_items} new action items). "
