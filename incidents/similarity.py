@@ -216,7 +216,9 @@ def record_change(incident: Incident) -> None:
 
 def forget_incident(incident: Incident) -> None:
     """Call before deleting the incident: the lists it is in lose it, and are no longer
-    trusted (their pages rank afresh until the worker has ranked them again)."""
+    trusted (their pages rank afresh until the worker has ranked them again). Waits for a
+    list being ranked now, which may name it."""
+    _lock()
     Incident.objects.filter(
         pk__in=SimilarIncident.objects.filter(similar=incident).values("incident")
     ).update(similar_computed_at=None)

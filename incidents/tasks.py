@@ -1,14 +1,16 @@
 """Incidents' background work, run by `manage.py procrastinate worker`."""
 
 from django.db import close_old_connections
+from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
 from incidents import similarity
 
 
 # Deferred by every write that can move similar-incidents lists (similarity.record_change,
-# forget_incident): the changes, then the lists no longer trusted.
-@app.task(name=similarity.REFRESH_TASK)
+# forget_incident): the changes, then the lists no longer trusted. A failed run is retried;
+# its changes wait meanwhile, and the pages say so.
+@app.task(name=similarity.REFRESH_TASK, retry=RetryStrategy(max_attempts=5, exponential_wait=10))
 def refresh_similar() -> str:
     close_old_connections()
     try:
