@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin
+from incidents import services
 from incidents.models import (
     Incident,
     IncidentChange,
@@ -54,6 +55,13 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        services.incident_delete(incident=obj)
+
+    def delete_queryset(self, request, queryset):
+        for incident in queryset:
+            services.incident_delete(incident=incident)
 
 
 @admin.register(TimelineEntryChange)

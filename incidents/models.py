@@ -158,6 +158,9 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
     )
 
     search_vector = stored_search_vector(("title", "A"), ("customer_impact", "B"))
+    # When its similar incidents (SimilarIncident) were last computed; none yet, or no longer
+    # trusted (one of them was deleted), when null: the page then computes them itself.
+    similar_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     markdown_fields = ("customer_impact",)
     objects = IncidentQuerySet.as_manager()
@@ -206,6 +209,12 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             GinIndex(fields=["search_vector"], name="incident_search_idx"),
             # Typo-tolerant title search (trigram similarity) and title icontains filters.
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="incident_title_trgm_idx"),
+            # The similar-incidents lists to rank next: never ranked first, then the oldest.
+            models.Index(
+                F("similar_computed_at").asc(nulls_first=True),
+                F("id"),
+                name="incident_similar_computed_idx",
+            ),
         ]
 
     def __str__(self):
@@ -280,6 +289,52 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             or user.has_role(Role.MANAGER)
             or user.has_role(Role.AUTHOR)
         )
+
+
+class SimilarIncident(models.Model):
+    """One of an incident's most similar incidents, as ``incidents.similarity`` ranks them,
+    kept so its page reads them instead of scoring thousands of incidents on every view."""
+
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="similar_rows",
+        db_index=False,  # covered by similar_incident_rank_uniq
+    )
+    # Indexed (Django's default for a foreign key): the lists an incident appears in.
+    similar = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    title_similarity = models.FloatField()
+    text_rank = models.FloatField()
+
+    class Meta:
+        ordering = ["incident", "rank"]
+        constraints = [
+            # Also the index of an incident's list, best first, read by its page.
+            models.UniqueConstraint(fields=["incident", "rank"], name="similar_incident_rank_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} #{self.rank}: {self.similar_id}"
+
+
+class SimilarityChange(models.Model):
+    """An incident was created or changed in what similarity weighs (title, customer impact,
+    start, services): the worker works out whose lists that may change and recomputes them.
+    Written in the change's own transaction, so none is lost; deleted once processed."""
+
+    incident_id = models.BigIntegerField()
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The oldest unprocessed change, which the similar-incidents lists may not reflect.
+            models.Index(fields=["changed_at"], name="similarity_change_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} changed at {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class TimelineKind(models.TextChoices):

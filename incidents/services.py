@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents import changes
+from incidents import changes, similarity
 from incidents.models import (
     MOMENT_FIELDS,
     EntryChangeAction,
@@ -84,7 +84,15 @@ def incident_create(*, created_by, services=(), tags=(), commander=None, **facts
     incident.save()
     incident.services.set(services)
     incident.tags.set(Tag.from_names(tags))
+    similarity.record_change(incident)
     return incident
+
+
+@transaction.atomic
+def incident_delete(*, incident: Incident) -> None:
+    """Delete an incident (staff, in the admin: a duplicate without a postmortem)."""
+    similarity.forget_incident(incident)
+    incident.delete()
 
 
 @transaction.atomic
@@ -123,6 +131,8 @@ def incident_update(
     if new_tags is not None:
         incident.tags.set(new_tags)
     now = timezone.now()
+    if similarity.SIMILARITY_FIELDS.intersection(changed):
+        similarity.record_change(incident)
     recorded = IncidentChange.objects.bulk_create(
         IncidentChange(
             incident=incident,

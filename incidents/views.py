@@ -16,9 +16,9 @@ from incidents.selectors import (
     incident_changes,
     incident_list,
     incident_timeline,
-    similar_incidents,
     timeline_entry_history,
 )
+from incidents.similarity import similar_for_page
 
 # What a refused write turns into: the form (or a message) says why; nothing typed is lost.
 REFUSALS = (ChangeRefused, services.IncidentError, ValidationError)
@@ -137,7 +137,7 @@ def _detail_context(request, incident, entry_form) -> dict:
         "postmortem": getattr(incident, "postmortem", None),
         "services": incident.services.all(),
         "can_edit": incident.can_edit(request.user),
-        "similar": similar_incidents(incident),
+        "similar": similar_for_page(incident),
         "changes": incident_changes(incident),
         **_timeline_context(request, incident, entry_form),
     }

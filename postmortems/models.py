@@ -86,7 +86,9 @@ class PostmortemQuerySet(models.QuerySet):
         return self.filter(readable_by_q(user))
 
     def with_page_relations(self):
-        return self.select_related("incident", "author").prefetch_related("co_authors")
+        return self.select_related(
+            "incident__commander", "incident__created_by", "author"
+        ).prefetch_related("co_authors")
 
 
 class Postmortem(MarkdownRenderedModel, TimeStampedModel):

@@ -169,8 +169,9 @@ def lock_postmortem(postmortem_id: int) -> Postmortem:
 def guard_incident_change(*, incident, actor) -> None:
     """Registered with incidents.changes: an incident's facts and timeline are part of its
     postmortem's document."""
-    postmortem = Postmortem.objects.filter(incident=incident).select_related("incident").first()
-    if postmortem is None:
+    try:
+        postmortem = incident.postmortem  # fetched with the incident by pages that show it
+    except Postmortem.DoesNotExist:
         return
     try:
         check_document_change(postmortem=postmortem)

@@ -22,7 +22,8 @@ from core.lists import filtered_list_context
 from core.markdown import render_markdown
 from core.models import Role
 from incidents.models import Incident
-from incidents.selectors import incident_timeline, similar_incidents
+from incidents.selectors import incident_timeline
+from incidents.similarity import similar_for_page
 from postmortems import amendments, review
 from postmortems.blameless import compiled_phrases, find_blame, find_blame_in_sections
 from postmortems.diff import diff_sections
@@ -151,6 +152,7 @@ def postmortem_detail(request, reference):
         entries, show_dates = incident_timeline(incident)
         for entry in entries:
             entry.editable = can_edit and entry.can_edit(request.user)
+    amendment_history = amendment_list(postmortem) if is_published else []
     return render(
         request,
         "postmortems/postmortem_detail.html",
@@ -165,13 +167,13 @@ def postmortem_detail(request, reference):
             "may_amend": is_published and amendments.may_amend(postmortem, request.user),
             "may_withdraw_approval": postmortem.status == PostmortemStatus.APPROVED
             and (request.user.is_staff or postmortem.is_writer(request.user)),
-            # Only a published postmortem has amendments.
-            "open_amendment": open_amendment(postmortem) if is_published else None,
-            "amendments": amendment_list(postmortem) if is_published else [],
+            # Only a published postmortem has amendments; at most one of them is open.
+            "open_amendment": next((a for a in amendment_history if a.is_open), None),
+            "amendments": amendment_history,
             "reviewers": reviewer_panel(postmortem),
             "blame_hits": find_blame_in_sections(postmortem.section_texts(), compiled_phrases()),
             "open_comments": review.open_threads(postmortem).count(),
-            "similar": similar_incidents(postmortem.incident),
+            "similar": similar_for_page(postmortem.incident),
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
         },

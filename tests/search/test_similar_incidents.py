@@ -1,6 +1,6 @@
 import pytest
 
-from incidents.selectors import similar_incidents
+from incidents.similarity import similar_incidents
 from tests.factories import IncidentFactory, PostmortemFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_ties_list_the_most_recent_first_and_shared_services_count_each_service(
 
 
 def test_only_the_best_candidates_by_each_signal_are_scored(author_client, monkeypatch):
-    monkeypatch.setattr("incidents.selectors.SIMILAR_CANDIDATES", 1)
+    monkeypatch.setattr("incidents.similarity.SIMILAR_CANDIDATES", 1)
     cache = ServiceFactory(name="Cache")
     incident = IncidentFactory(title="Redis cluster failover", services=[cache])
     by_services_and_text = IncidentFactory(title="Redis memory full", services=[cache])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from actions.models import ActionKind, ActionStatus, Priority
 from actions.services import action_item_create, action_item_set_status, action_item_update
 from core.models import Role, User
+from incidents import similarity
 from incidents.models import (
     Incident,
     Service,
@@ -263,6 +264,10 @@ class Command(BaseCommand):
         users = self._users()
         services = {name: Service.objects.get_or_create(name=name)[0] for name in DEMO_SERVICES}
         created = self._incidents(users, services)
+        # Their similar incidents, ranked now rather than by the worker's first rounds.
+        similarity.rank_and_keep(
+            Incident.objects.filter(similar_computed_at__isnull=True).values_list("pk", flat=True)
+        )
         new_items = self._action_items(users)
         self.stdout.write(
             f"Demo data ready ({created} new incidents, {new_items} new action items). "
