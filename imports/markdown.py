@@ -652,8 +652,14 @@ def _meaning_label(meaning: str | None) -> str:
 
 
 def _read_timeline(segment: _Segment, parsed: ParsedPostmortem, zone: tzinfo) -> None:
+    # "All times in CET": said in the section's prose, not in its entries (which may each
+    # name their own zone).
     section_zone = zone_named(
-        " ".join(line for _n, line in segment.lines if not _TABLE_ROW.match(line))
+        " ".join(
+            line
+            for _n, line in segment.lines
+            if not (_TABLE_ROW.match(line) or _BULLET.match(line) or _read_moment(line))
+        )
     )
     narrative = []
     lines = segment.lines

@@ -147,3 +147,10 @@ def test_a_file_without_dates_starts_at_the_import_time_and_says_so(author_clien
     # The template's example row has no usable date: kept as narrative, not as an entry.
     assert "20xx-MM-DD HH:mm" in incident.postmortem.timeline_narrative
     assert incident.timeline_entries.count() == 0
+
+
+def test_the_loss_check_notices_a_line_that_was_not_stored(author_client):
+    path = sample("PM2021-008")
+    import_files(author_client, upload(path.name, path.read_bytes()))
+    source = path.read_text() + "\n- A sentence nobody stored.\n"
+    assert lost_lines(source, Incident.objects.get()) == ["- A sentence nobody stored."]
