@@ -120,7 +120,8 @@ def _mark_duplicates(plans: list[FilePlan]) -> None:
     by_hash, by_reference = {}, {}
     for file in earlier:
         by_hash.setdefault(file.content_hash, file)
-        by_reference.setdefault(file.source_reference, file)
+        if file.source_reference:
+            by_reference.setdefault(file.source_reference, file)
     seen = {}
     for plan in plans:
         if plan.file.incident_id:

@@ -95,3 +95,14 @@ def test_two_imports_of_one_upload_at_once_import_it_once(author):
     assert statuses == [302, 302]
     assert Incident.objects.count() == 1
     assert MarkdownImport.objects.get().imported_at is not None
+
+
+@pytest.mark.django_db
+def test_files_without_a_reference_are_told_apart_by_their_text(author_client):
+    post_upload(author_client, upload("a.md", TEXT))
+    author_client.post(reverse("imports:markdown-apply", args=[MarkdownImport.objects.get().pk]))
+    other = TEXT.replace("Disk full", "Queue stuck")
+    post_upload(author_client, upload("b.md", other))
+    latest = MarkdownImport.objects.latest("pk")
+    author_client.post(reverse("imports:markdown-apply", args=[latest.pk]))
+    assert sorted(Incident.objects.values_list("title", flat=True)) == ["Disk full", "Queue stuck"]
