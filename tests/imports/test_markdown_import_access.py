@@ -102,7 +102,7 @@ def test_files_without_a_reference_are_told_apart_by_their_text(author_client):
     post_upload(author_client, upload("a.md", TEXT))
     author_client.post(reverse("imports:markdown-apply", args=[MarkdownImport.objects.get().pk]))
     other = TEXT.replace("Disk full", "Queue stuck")
-    post_upload(author_client, upload("b.md", other))
+    post_upload(author_client, upload("again.md", TEXT), upload("b.md", other))
     latest = MarkdownImport.objects.latest("pk")
     author_client.post(reverse("imports:markdown-apply", args=[latest.pk]))
     assert sorted(Incident.objects.values_list("title", flat=True)) == ["Disk full", "Queue stuck"]
