@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import ActionKind, ActionStatus, Priority
 from core.dates import EARLIEST_DATE, LATEST_DATE
-from incidents.models import Severity, Status, TimelineKind
+from incidents.models import IncidentField, Severity, Status, TimelineKind
 from postmortems.sections import SECTIONS
 
 EXPORT_FORMAT_VERSION = 1
@@ -119,6 +119,10 @@ class ParsedEntry:
     kind: str = TimelineKind.NOTE
     source_url: str = ""
 
+    @property
+    def kind_label(self) -> str:
+        return TimelineKind(self.kind).label
+
 
 @dataclass
 class ParsedActionItem:
@@ -159,6 +163,18 @@ class ParsedPostmortem:
     @property
     def not_understood(self) -> list[Placement]:
         return [placement for placement in self.placements if not placement.understood]
+
+    def time_rows(self):
+        """(label, moment, where it came from) of each incident time found, for the preview."""
+        return [
+            (IncidentField(name).label, self.times[name], self.time_notes.get(name, ""))
+            for name in FACT_TIMES
+            if name in self.times
+        ]
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label if self.status in Status.values else self.status
 
     def section_list(self):
         """(section, text) of each section with text, in document order."""
@@ -1001,7 +1017,7 @@ def _settle_times(parsed: ParsedPostmortem, today: datetime) -> None:
         if moment < previous or not _in_bounds(moment):
             parsed.warnings.append(
                 _("%(time)s (%(source)s) is before an earlier time of the incident: left out.")
-                % {"time": time_field.replace("_at", ""), "source": notes.get(time_field, "")}
+                % {"time": IncidentField(time_field).label, "source": notes.get(time_field, "")}
             )
             del times[time_field]
             notes.pop(time_field, None)

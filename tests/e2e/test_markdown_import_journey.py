@@ -25,8 +25,8 @@ def test_author_imports_a_markdown_postmortem_through_the_preview(new_page, auth
     # The preview says what goes where, in the upload's zone, before anything is stored.
     card = page.locator(".import-file")
     expect(card.get_by_role("heading", level=2)).to_contain_text("Traefik v2 configuration")
-    expect(card.locator('[data-time="detected_at"]')).to_contain_text("2021-08-26 11:26 CEST")
-    expect(card.locator('[data-time="detected_at"]')).to_contain_text("Time to detection")
+    expect(card.locator('[data-time="detected"]')).to_contain_text("2021-08-26 11:26 CEST")
+    expect(card.locator('[data-time="detected"]')).to_contain_text("Time to detection")
     expect(card.get_by_role("heading", name="Timeline: 8 entries")).to_be_visible()
     expect(card.locator(".import-action-items .badge", has_text="needs an owner")).to_have_count(2)
     expect(card.locator(".not-understood")).to_contain_text("## Attendees")
