@@ -159,6 +159,7 @@ class ParsedPostmortem:
     warnings: list = field(default_factory=list)
     # Durations from stats ("Time to detection: 64 minutes"): time field → (duration, line).
     stat_durations: dict = field(default_factory=dict)
+    day: date | None = None  # the file's date (front matter), for times written without one
 
     @property
     def not_understood(self) -> list[Placement]:
@@ -469,11 +470,11 @@ def _read_front_matter(front: dict, parsed: ParsedPostmortem) -> None:
         if moment:
             parsed.times[key] = moment
             parsed.time_notes[key] = _("front matter")
-    if "started_at" not in parsed.times and (
-        moment := _as_moment(front.get("date"), parsed, "date")
-    ):
-        parsed.times["started_at"] = moment
-        parsed.time_notes["started_at"] = _("front matter date")
+    if (day := front.get("date")) and "started_at" not in parsed.times:
+        # A date (Jekyll's, Hugo's) dates the bare times of the timeline; with no timeline it
+        # is the start.
+        moment = _as_moment(day, parsed, "date")
+        parsed.day = moment.date() if moment else None
     if parsed.is_hindsight_export:
         for raw in front.get("action_items") or []:
             if isinstance(raw, dict) and str(raw.get("title") or "").strip():
@@ -672,15 +673,18 @@ def _read_timeline(segment: _Segment, parsed: ParsedPostmortem, zone: tzinfo) ->
     # name their own zone).
     section_zone = zone_named(
         " ".join(
-            line
-            for _n, line in segment.lines
-            if not (_TABLE_ROW.match(line) or _BULLET.match(line) or _read_moment(line))
+            [segment.heading]
+            + [
+                line
+                for _n, line in segment.lines
+                if not (_TABLE_ROW.match(line) or _BULLET.match(line) or _read_moment(line))
+            ]
         )
     )
     narrative = []
     lines = segment.lines
     index = 0
-    last_day = None
+    last_day = parsed.day
     while index < len(lines):
         number, line = lines[index]
         if (
@@ -992,6 +996,9 @@ def _settle_times(parsed: ParsedPostmortem, today: datetime) -> None:
     if "started_at" not in times:
         if moments:
             times["started_at"], notes["started_at"] = moments[0], _("first timeline entry")
+        elif parsed.day:
+            times["started_at"] = datetime.combine(parsed.day, datetime.min.time(), UTC)
+            notes["started_at"] = _("front matter date")
         else:
             times["started_at"] = today
             notes["started_at"] = _("no date in the file: the import time; correct it after")
