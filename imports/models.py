@@ -29,6 +29,9 @@ class MarkdownImport(models.Model):
         choices=Severity.choices,
         default=Severity.SEV3,
     )
+    # Importing runs on the worker: asked for (queued_at, job_id), then done (imported_at).
+    queued_at = models.DateTimeField(_("import asked for at"), null=True, blank=True)
+    job_id = models.BigIntegerField(_("import job"), null=True, blank=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 
     class Meta:
@@ -63,6 +66,8 @@ class MarkdownImportFile(models.Model):
         related_name="+",
         verbose_name=_("imported as"),
     )
+    # Why the apps refused it when the upload was imported (the other files still came in).
+    failure = models.TextField(_("not imported because"), blank=True)
 
     class Meta:
         ordering = ["markdown_import", "pk"]

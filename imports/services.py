@@ -1,9 +1,10 @@
 """Bringing postmortems in. Every record is made through the apps' own services, so it is
 checked, kept in the histories and announced exactly as if typed in.
 
-Markdown: an upload is kept and previewed first (``markdown_import_plan``), then imported in
-one step (``markdown_import_apply``); files imported before are recognised by their content
-hash and by the reference they give themselves, and skipped."""
+Markdown: an upload is kept and previewed first (``markdown_import_plan``), then imported on
+the worker (``markdown_import_queue`` defers ``markdown_import_run``): an upload of many files
+takes longer than a request may. Files imported before are recognised by their content hash
+and by the reference they give themselves, and skipped."""
 
 import hashlib
 import zoneinfo
@@ -16,6 +17,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from procrastinate import RetryStrategy, manager, tasks
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from actions.models import ActionStatus
 from actions.services import ActionItemError, action_item_create, action_item_set_status
@@ -26,12 +30,17 @@ from imports.models import MarkdownImport, MarkdownImportFile
 from incidents.changes import ChangeRefused
 from incidents.models import Service
 from incidents.services import IncidentError, incident_create, timeline_entry_create
+from postmortems.sections import SECTIONS_BY_FIELD
 from postmortems.services import (
     PostmortemError,
     postmortem_create,
     postmortem_save_sections,
     postmortem_set_co_authors,
 )
+
+IMPORT_MARKDOWN_TASK = "imports.import_markdown"
+# A run that crashed (the database went away) rolled back whole: it is simply run again.
+IMPORT_RETRY = RetryStrategy(max_attempts=3, exponential_wait=30)
 
 
 class ImportRefused(Exception):
@@ -92,7 +101,7 @@ class FilePlan:
 def markdown_import_plan(markdown_import: MarkdownImport) -> list[FilePlan]:
     """Each file read as it would be imported, with duplicates of earlier imports (and of
     another file of this upload) marked to skip. A fixed number of queries."""
-    files = list(markdown_import.files.select_related("incident"))
+    files = list(markdown_import.files.select_related("incident__postmortem"))
     zone = zoneinfo.ZoneInfo(markdown_import.time_zone)
     today = timezone.now()
     plans = [
@@ -187,13 +196,6 @@ def _resolve_services(plans: list[FilePlan]) -> None:
             )
 
 
-@dataclass
-class ImportResult:
-    imported: list = field(default_factory=list)  # (file, incident)
-    skipped: list = field(default_factory=list)  # (file, why)
-    failed: list = field(default_factory=list)  # (file, why)
-
-
 # What a refused record turns into: that file is not imported, and the message says why.
 REFUSALS = (
     ImportRefused,
@@ -206,33 +208,61 @@ REFUSALS = (
 
 
 @transaction.atomic
-def markdown_import_apply(*, markdown_import: MarkdownImport, actor) -> ImportResult:
-    """Import every file of the upload that is not a duplicate, each on its own: a file the
-    apps refuse is reported and the others still come in. Importing twice imports nothing."""
-    if not may_import(actor):
-        raise ImportRefused(_("Only Authors and staff may import postmortems."))
+def markdown_import_queue(*, markdown_import: MarkdownImport, actor) -> MarkdownImport:
+    """Ask the worker to import the upload (once, however often this is sent). The job is
+    deferred in this transaction, so it exists exactly when the request is kept."""
+    if not may_import(actor) or actor.pk != markdown_import.uploaded_by_id:
+        raise ImportRefused(_("Only whoever uploaded the files may import them."))
     markdown_import = MarkdownImport.objects.select_for_update().get(pk=markdown_import.pk)
+    if markdown_import.queued_at is not None:
+        raise ImportRefused(_("This upload is being imported already."))
+    deferrer = tasks.configure_task(
+        name=IMPORT_MARKDOWN_TASK, job_manager=manager.JobManager(DjangoConnector())
+    )
+    markdown_import.job_id = deferrer.defer(markdown_import_id=markdown_import.pk)
+    markdown_import.queued_at = timezone.now()
+    markdown_import.save(update_fields=["job_id", "queued_at"])
+    return markdown_import
+
+
+def markdown_import_job_failed(markdown_import: MarkdownImport) -> bool:
+    """The worker gave up on the import (after its retries): the job's state says so."""
+    if markdown_import.job_id is None or markdown_import.imported_at is not None:
+        return False
+    return ProcrastinateJob.objects.filter(pk=markdown_import.job_id, status="failed").exists()
+
+
+@transaction.atomic
+def markdown_import_run(*, markdown_import_id: int) -> str:
+    """Import every file of the upload that is not a duplicate, each on its own, as its
+    uploader: a file the apps refuse keeps the reason and the others still come in. Run by the
+    worker; running it again (a retried job) imports nothing more."""
+    markdown_import = (
+        MarkdownImport.objects.select_for_update(of=("self",))
+        .select_related("uploaded_by")
+        .get(pk=markdown_import_id)
+    )
     if markdown_import.imported_at is not None:
-        raise ImportRefused(_("This upload was imported already."))
-    result = ImportResult()
+        return "imported already"
+    actor = markdown_import.uploaded_by
+    imported = 0
     for plan in markdown_import_plan(markdown_import):
         if plan.skip_reason:
-            result.skipped.append((plan.file, plan.skip_reason))
             continue
         try:
+            if not may_import(actor):
+                raise ImportRefused(_("Only Authors and staff may import postmortems."))
             with transaction.atomic():
-                incident = _import_one(plan, markdown_import, actor)
+                plan.file.incident = _import_one(plan, markdown_import, actor)
+            imported += 1
         except REFUSALS as refusal:
-            result.failed.append((plan.file, _refusal_text(refusal)))
+            plan.file.failure = _refusal_text(refusal)
         except IntegrityError:
-            result.failed.append((plan.file, _("The database refused a value in it.")))
-        else:
-            plan.file.incident = incident
-            plan.file.save(update_fields=["incident", "source_reference"])
-            result.imported.append((plan.file, incident))
+            plan.file.failure = _("The database refused a value in it.")
+        plan.file.save(update_fields=["incident", "source_reference", "failure"])
     markdown_import.imported_at = timezone.now()
     markdown_import.save(update_fields=["imported_at"])
-    return result
+    return f"{imported} imported"
 
 
 def _refusal_text(refusal: Exception) -> str:
@@ -247,7 +277,7 @@ def _import_one(plan: FilePlan, markdown_import: MarkdownImport, actor):
         if len(text) > SECTION_MAX_LENGTH:
             raise ImportRefused(
                 _("Its section “%(section)s” is longer than %(max)s characters.")
-                % {"section": field_name, "max": SECTION_MAX_LENGTH}
+                % {"section": SECTIONS_BY_FIELD[field_name].title, "max": SECTION_MAX_LENGTH}
             )
     incident = incident_create(
         created_by=actor,

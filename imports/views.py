@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from actions.models import zone_of
@@ -10,9 +9,10 @@ from imports.forms import MarkdownUploadForm
 from imports.models import MarkdownImport
 from imports.services import (
     ImportRefused,
-    markdown_import_apply,
     markdown_import_create,
+    markdown_import_job_failed,
     markdown_import_plan,
+    markdown_import_queue,
     may_import,
 )
 from imports.uploads import read_text_files
@@ -71,6 +71,8 @@ def markdown_preview(request, pk):
             "markdown_import": markdown_import,
             "plans": plans,
             "to_import": sum(1 for plan in plans if not plan.skip_reason),
+            "importing": markdown_import.queued_at and not markdown_import.imported_at,
+            "job_failed": markdown_import_job_failed(markdown_import),
         },
     )
 
@@ -79,29 +81,9 @@ def markdown_preview(request, pk):
 def markdown_apply(request, pk):
     markdown_import = _get_markdown_import(request, pk)
     try:
-        result = markdown_import_apply(markdown_import=markdown_import, actor=request.user)
+        markdown_import_queue(markdown_import=markdown_import, actor=request.user)
     except ImportRefused as refusal:
         messages.info(request, str(refusal))
-        return redirect(markdown_import)
-    if result.imported:
-        messages.success(
-            request,
-            ngettext(
-                "Imported %(count)s postmortem: %(refs)s.",
-                "Imported %(count)s postmortems: %(refs)s.",
-                len(result.imported),
-            )
-            % {
-                "count": len(result.imported),
-                "refs": ", ".join(incident.reference for _file, incident in result.imported),
-            },
-        )
-    for file, why in result.skipped:
-        messages.info(request, f"{file.name}: {why}")
-    for file, why in result.failed:
-        messages.error(
-            request, _("%(name)s was not imported: %(why)s") % {"name": file.name, "why": why}
-        )
-    if len(result.imported) == 1:
-        return redirect(result.imported[0][1].postmortem)
+    else:
+        messages.success(request, _("Importing: this page shows each file's result when done."))
     return redirect(markdown_import)

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from imports.models import MarkdownImport
+from imports.services import markdown_import_run
 
 # The shared samples (real postmortems, MIT licence, see their LICENSE): read in place.
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "markdown-postmortems"
@@ -38,13 +39,18 @@ def post_upload(client, *files, time_zone="UTC", severity="SEV3"):
 
 
 def import_files(client, *files, **options) -> MarkdownImport:
-    """Upload, preview and import: the journey a person makes, through the views."""
+    """Upload, preview and import: the journey a person makes, through the views; then the
+    import job's own code, as the worker runs it (test_markdown_import_worker runs the worker)."""
     response = post_upload(client, *files, **options)
     assert response.status_code == 302, response.content.decode()[:2000]
     markdown_import = MarkdownImport.objects.latest("pk")
     assert client.get(response["Location"]).status_code == 200
     response = client.post(reverse("imports:markdown-apply", args=[markdown_import.pk]))
     assert response.status_code == 302
+    markdown_import.refresh_from_db()
+    assert markdown_import.job_id is not None
+    markdown_import_run(markdown_import_id=markdown_import.pk)
+    assert client.get(response["Location"]).status_code == 200
     return markdown_import
 
 

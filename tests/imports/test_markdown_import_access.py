@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from imports.models import MarkdownImport
+from imports.services import markdown_import_run
 from incidents.models import Incident
 from tests.factories import UserFactory
-from tests.imports.conftest import SAMPLE_FILES, post_upload, upload
+from tests.imports.conftest import SAMPLE_FILES, import_files, post_upload, upload
 
 TEXT = "# Disk full\n\n## Timeline\n\n- 2026-01-05 10:00 UTC: Disk alert\n"
 
@@ -50,6 +51,7 @@ def test_the_same_file_twice_in_one_upload_is_imported_once(author_client):
     page = author_client.get(reverse("imports:markdown-preview", args=[markdown_import.pk]))
     assert "The same text as “a.md” in this upload: skipped." in page.content.decode()
     author_client.post(reverse("imports:markdown-apply", args=[markdown_import.pk]))
+    markdown_import_run(markdown_import_id=markdown_import.pk)
     assert Incident.objects.count() == 1
 
 
@@ -72,7 +74,7 @@ def test_the_preview_costs_the_same_queries_for_one_file_or_six(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_imports_of_one_upload_at_once_import_it_once(author):
+def test_two_imports_of_one_upload_at_once_import_it_once(author, run_worker):
     client = Client()
     client.force_login(author)
     post_upload(client, upload("a.md", TEXT))
@@ -98,16 +100,14 @@ def test_two_imports_of_one_upload_at_once_import_it_once(author):
         thread.join()
     assert errors == []
     assert statuses == [302, 302]
+    run_worker()
     assert Incident.objects.count() == 1
     assert MarkdownImport.objects.get().imported_at is not None
 
 
 @pytest.mark.django_db
 def test_files_without_a_reference_are_told_apart_by_their_text(author_client):
-    post_upload(author_client, upload("a.md", TEXT))
-    author_client.post(reverse("imports:markdown-apply", args=[MarkdownImport.objects.get().pk]))
+    import_files(author_client, upload("a.md", TEXT))
     other = TEXT.replace("Disk full", "Queue stuck")
-    post_upload(author_client, upload("again.md", TEXT), upload("b.md", other))
-    latest = MarkdownImport.objects.latest("pk")
-    author_client.post(reverse("imports:markdown-apply", args=[latest.pk]))
+    import_files(author_client, upload("again.md", TEXT), upload("b.md", other))
     assert sorted(Incident.objects.values_list("title", flat=True)) == ["Disk full", "Queue stuck"]
