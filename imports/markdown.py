@@ -25,7 +25,6 @@ from core.dates import EARLIEST_DATE, LATEST_DATE
 from incidents.models import IncidentField, Severity, Status, TimelineKind
 from postmortems.sections import SECTIONS
 
-EXPORT_FORMAT_VERSION = 1
 # Where text that matches no section goes, under its own heading and marked as imported.
 FALLBACK_SECTION = "what_happened"
 TITLE_MAX_LENGTH = 200
@@ -33,8 +32,9 @@ MAX_TIMELINE_ENTRIES = 1000
 MAX_ACTION_ITEMS = 200
 FACT_TIMES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
-# Heading meanings, tried in order: the first whose words all appear in the heading wins, so
-# "Timeline narrative" is a section before "Timeline" is a timeline.
+# Heading meanings, tried in order: the first with a keyword among the heading's words (in the
+# singular or plural: "Findings", "Root Causes") wins, so "Timeline narrative" is a section
+# before "Timeline" is a timeline.
 HEADING_MEANINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("timeline_narrative", ("timeline narrative", "narrative", "response")),
     ("customer_impact", ("customer impact",)),
@@ -309,11 +309,7 @@ def heading_meaning(heading: str) -> str | None:
         if words == title:
             return field_name
     for meaning, keywords in HEADING_MEANINGS:
-        if any(f" {keyword} " in words for keyword in keywords):
-            return meaning
-    # "What went well?" and the like, written with odd punctuation or plurals.
-    for meaning, keywords in HEADING_MEANINGS:
-        if any(f" {keyword}" in words for keyword in keywords):
+        if any(re.search(rf" {keyword}(?:s|es)? ", words) for keyword in keywords):
             return meaning
     return None
 
@@ -727,11 +723,8 @@ def _read_timeline(segment: _Segment, parsed: ParsedPostmortem, zone: tzinfo) ->
 
 
 def _continues(line: str, indent: str) -> bool:
-    """A line that belongs to the list item above: indented deeper, and not a new item."""
-    if not line.strip():
-        return False
-    own_indent = len(line) - len(line.lstrip())
-    return own_indent > len(indent) and not (_BULLET.match(line) and own_indent <= len(indent))
+    """A line that belongs to the list item above: indented deeper (a nested item included)."""
+    return bool(line.strip()) and len(line) - len(line.lstrip()) > len(indent)
 
 
 def _cells(row: str) -> list[str]:

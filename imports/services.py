@@ -131,7 +131,7 @@ def _mark_duplicates(plans: list[FilePlan]) -> None:
         by_hash.setdefault(file.content_hash, file)
         if file.source_reference:
             by_reference.setdefault(file.source_reference, file)
-    seen = {}
+    seen, seen_references = {}, {}
     for plan in plans:
         if plan.file.incident_id:
             plan.skip_reason = _("Imported as %(ref)s.") % {"ref": plan.file.incident.reference}
@@ -146,8 +146,14 @@ def _mark_duplicates(plans: list[FilePlan]) -> None:
             plan.skip_reason = _("The same text as “%(name)s” in this upload: skipped.") % {
                 "name": seen[plan.file.content_hash]
             }
+        elif plan.parsed.reference in seen_references:
+            plan.skip_reason = _("The same reference as “%(name)s” in this upload: skipped.") % {
+                "name": seen_references[plan.parsed.reference]
+            }
         else:
             seen[plan.file.content_hash] = plan.file.name
+            if plan.parsed.reference:
+                seen_references[plan.parsed.reference] = plan.file.name
 
 
 def _resolve_people(plans: list[FilePlan]) -> None:

@@ -111,3 +111,17 @@ def test_files_without_a_reference_are_told_apart_by_their_text(author_client):
     other = TEXT.replace("Disk full", "Queue stuck")
     import_files(author_client, upload("again.md", TEXT), upload("b.md", other))
     assert sorted(Incident.objects.values_list("title", flat=True)) == ["Disk full", "Queue stuck"]
+
+
+@pytest.mark.django_db
+def test_two_versions_of_one_postmortem_in_an_upload_import_once(author_client):
+    first = upload("PM2024-001 - Disk.md", TEXT)
+    second = upload("PM2024-001 - Disk (edited).md", TEXT + "\nOne more line.\n")
+    post_upload(author_client, first, second)
+    markdown_import = MarkdownImport.objects.get()
+    preview = reverse("imports:markdown-preview", args=[markdown_import.pk])
+    page = author_client.get(preview).content.decode()
+    assert "The same reference as “PM2024-001 - Disk.md” in this upload: skipped." in page
+    author_client.post(reverse("imports:markdown-apply", args=[markdown_import.pk]))
+    markdown_import_run(markdown_import_id=markdown_import.pk)
+    assert Incident.objects.count() == 1
