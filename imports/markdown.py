@@ -72,21 +72,24 @@ ZONE_ABBREVIATIONS = {
 }  # fmt: skip
 _ZONE_WORD = re.compile(
     r"(?<![A-Za-z])(?:(?P<offset>(?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d{2})?)"
-    r"|(?P<iana>[A-Z][A-Za-z_]+/[A-Za-z_/+-]+)"
+    r"|(?P<iana>[A-Z][A-Za-z_]{1,30}/[A-Za-z_/+-]{1,40})"
     r"|(?P<abbr>" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r"))(?![A-Za-z])"
 )
 _DATE = r"(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2})"
 _TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?|--:--)\s*(?P<ampm>[AaPp][Mm])?"
 _MOMENT = re.compile(rf"^{_DATE}?(?:(?:[T ]|\s+)?{_TIME})?")
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.*?)\s*#*\s*$")
+# Patterns run on every line of files up to 1 MB: each is linear in its line (no nested or
+# adjacent unbounded repeats that could backtrack), and closing "#"s and table separators are
+# read in Python for that reason.
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*))?$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BULLET = re.compile(
     r"^(?P<indent>\s*)(?:[-*+]|\d{1,3}[.)])(?:\s+\[[ xX]\])?(?:\s+(?P<text>.*)|\s*$)"
 )
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SEPARATOR_CELL = re.compile(r":?-+:?")
 _DURATION = re.compile(
-    r"(?P<amount>\d+(?:[.,]\d+)?)\s*(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|"
+    r"(?P<amount>\d{1,9}(?:[.,]\d{1,6})?)\s?(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|"
     r"days?|d)\b",
     re.IGNORECASE,
 )
@@ -97,7 +100,7 @@ _STAT_TIMES = (
     (("recover", "resolv", "restor", "repair"), "resolved_at"),
 )
 _EXPORT_ENTRY = re.compile(r"^- \*\*(?P<when>[^*]+)\*\* \[(?P<kind>[^\]]+)\] ?(?P<body>.*)$")
-_EXPORT_SOURCE = re.compile(r" \(\[[^\]]+\]\((?P<url>https?://[^)\s]+)\)\)$")
+_EXPORT_SOURCE = re.compile(r" \(\[[^\]]{1,100}\]\((?P<url>https?://[^)\s]{1,500})\)\)$")
 _SOURCE_REFERENCE = re.compile(r"^(?P<ref>[A-Za-z]{1,10}[-_]?\d[\w.-]{0,40}?)(?:\s+-\s+|\s*$|_)")
 _EMPHASIS = re.compile(r"[*_`]+")
 
@@ -559,6 +562,20 @@ def _export_split(level: int, text: str, current: _Segment) -> tuple[bool, str |
     return False, None
 
 
+def _heading_text(text: str) -> str:
+    """A heading's text without the closing "#"s some write ("## Summary ##")."""
+    text = text.strip()
+    without = text.rstrip("#")
+    if without != text and (not without or without[-1].isspace()):
+        text = without.strip()
+    return text
+
+
+def _is_table_separator(line: str) -> bool:
+    cells = line.strip().strip("|").split("|")
+    return "-" in line and all(_SEPARATOR_CELL.fullmatch(cell.strip()) for cell in cells)
+
+
 def _segments(numbered, parsed, split) -> list[_Segment]:
     """The body cut into parts at the headings ``split`` chooses."""
     segments = [_Segment("", 0, 0, None)]
@@ -570,7 +587,7 @@ def _segments(numbered, parsed, split) -> list[_Segment]:
         if heading is None:
             segments[-1].lines.append((number, line))
             continue
-        level, text = len(heading["hashes"]), heading["text"].strip()
+        level, text = len(heading["hashes"]), _heading_text(heading["text"] or "")
         if level == 1 and not title_seen and len(segments) == 1:
             title_seen = True
             parsed.title = parsed.title or _EMPHASIS.sub("", text).strip()
@@ -686,7 +703,7 @@ def _read_timeline(segment: _Segment, parsed: ParsedPostmortem, zone: tzinfo) ->
         if (
             _TABLE_ROW.match(line)
             and index + 1 < len(lines)
-            and _TABLE_SEPARATOR.match(lines[index + 1][1])
+            and _is_table_separator(lines[index + 1][1])
         ):
             end = index + 2
             while end < len(lines) and _TABLE_ROW.match(lines[end][1]):

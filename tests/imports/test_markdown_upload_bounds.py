@@ -116,3 +116,33 @@ def test_a_date_heading_dates_the_times_under_it(author_client):
         ("2026-01-05T09:00:00+00:00", "dated by its heading"),  # 10:00 in Oslo, chosen
         ("2026-01-06T05:15:00+00:00", "late"),  # 21:15 PST says its own zone
     ]
+
+
+def test_lines_built_to_make_patterns_backtrack_are_read_in_linear_time():
+    """Each of these took hours with the first patterns (quadratic backtracking)."""
+    import time
+    import zoneinfo
+    from datetime import UTC, datetime
+
+    from imports.markdown import parse_markdown
+
+    n = 200_000
+    text = "\n".join(
+        [
+            "# a" + " " * n + "x",
+            "## Timeline",
+            "| Time | Event |",
+            "--" + " " * n + "x",
+            "A" * n,
+            "## Stats",
+            "- Time to detection: " + "1" * n + "x",
+        ]
+    )
+    started = time.monotonic()
+    parse_markdown(
+        text,
+        name="x.md",
+        default_zone=zoneinfo.ZoneInfo("UTC"),
+        today=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert time.monotonic() - started < 5
