@@ -63,7 +63,10 @@ def markdown_upload(request):
 
 def markdown_preview(request, pk):
     markdown_import = _get_markdown_import(request, pk)
-    plans = markdown_import_plan(markdown_import)
+    importing = markdown_import.queued_at is not None and markdown_import.imported_at is None
+    job_failed = importing and markdown_import_job_failed(markdown_import)
+    # While the worker imports, the page (polled every 2 s) says so without reading the files.
+    plans = [] if importing and not job_failed else markdown_import_plan(markdown_import)
     return render(
         request,
         "imports/markdown_preview.html",
@@ -71,8 +74,9 @@ def markdown_preview(request, pk):
             "markdown_import": markdown_import,
             "plans": plans,
             "to_import": sum(1 for plan in plans if not plan.skip_reason),
-            "importing": markdown_import.queued_at and not markdown_import.imported_at,
-            "job_failed": markdown_import_job_failed(markdown_import),
+            "importing": importing,
+            "job_failed": job_failed,
+            "file_names": markdown_import.files.values_list("name", flat=True) if importing else [],
         },
     )
 

@@ -74,6 +74,7 @@ def test_the_preview_costs_the_same_queries_for_one_file_or_six(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("migration_data")
 def test_two_imports_of_one_upload_at_once_import_it_once(author, run_worker):
     client = Client()
     client.force_login(author)
