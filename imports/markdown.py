@@ -13,7 +13,7 @@ marked as imported, so nothing is dropped.
 import re
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 import yaml
 from django.core.exceptions import ValidationError
@@ -22,6 +22,14 @@ from django.utils.translation import gettext as _
 
 from actions.models import ActionKind, ActionStatus, Priority
 from core.dates import EARLIEST_DATE, LATEST_DATE
+from imports.moments import (
+    Moment,
+    in_bounds,
+    localise,
+    read_duration,
+    read_moment,
+    zone_named,
+)
 from incidents.models import IncidentField, Severity, Status, TimelineKind
 from postmortems.sections import SECTIONS
 
@@ -58,26 +66,6 @@ HEADING_MEANINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 _SECTION_FIELDS = {section.field for section in SECTIONS}
 
-# Abbreviations people write after times, read as the zone they name (CET follows summer time).
-ZONE_ABBREVIATIONS = {
-    "UTC": "UTC", "GMT": "UTC", "Z": "UTC",
-    "CET": "CET", "CEST": "CET", "EET": "EET", "EEST": "EET", "WET": "WET", "WEST": "WET",
-    "BST": "Europe/London", "IST": "Asia/Kolkata", "JST": "Asia/Tokyo",
-    "EST": "America/New_York", "EDT": "America/New_York",
-    "CST": "America/Chicago", "CDT": "America/Chicago",
-    "MST": "America/Denver", "MDT": "America/Denver",
-    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
-    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
-    "NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland",
-}  # fmt: skip
-_ZONE_WORD = re.compile(
-    r"(?<![A-Za-z])(?:(?P<offset>(?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d{2})?)"
-    r"|(?P<iana>[A-Z][A-Za-z_]{1,30}/[A-Za-z_/+-]{1,40})"
-    r"|(?P<abbr>" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r"))(?![A-Za-z])"
-)
-_DATE = r"(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2})"
-_TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?|--:--)\s*(?P<ampm>[AaPp][Mm])?"
-_MOMENT = re.compile(rf"^{_DATE}?(?:(?:[T ]|\s+)?{_TIME})?")
 # Patterns run on every line of files up to 1 MB: each is linear in its line (no nested or
 # adjacent unbounded repeats that could backtrack), and closing "#"s and table separators are
 # read in Python for that reason.
@@ -88,11 +76,6 @@ _BULLET = re.compile(
 )
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _SEPARATOR_CELL = re.compile(r":?-+:?")
-_DURATION = re.compile(
-    r"(?P<amount>\d{1,9}(?:[.,]\d{1,6})?)\s?(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|"
-    r"days?|d)\b",
-    re.IGNORECASE,
-)
 _STAT_TIMES = (
     # (words in the stat's name, the incident time it places)
     (("detect",), "detected_at"),
@@ -183,115 +166,6 @@ class ParsedPostmortem:
     def section_list(self):
         """(section, text) of each section with text, in document order."""
         return [(s, self.sections[s.field]) for s in SECTIONS if self.sections.get(s.field)]
-
-
-# Zones and times -------------------------------------------------------------------------------
-
-
-def zone_named(text: str) -> tzinfo | None:
-    """The time zone a piece of text names ("All times in CET", "UTC+2", "Europe/Oslo")."""
-    for match in _ZONE_WORD.finditer(text):
-        if match["abbr"]:
-            return zoneinfo.ZoneInfo(ZONE_ABBREVIATIONS[match["abbr"]])
-        if match["iana"]:
-            try:
-                return zoneinfo.ZoneInfo(match["iana"])
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                continue
-        if match["offset"]:
-            return _fixed_offset(match["offset"])
-    return None
-
-
-def _fixed_offset(text: str) -> tzinfo | None:
-    sign_match = re.search(r"([+-])\s?(\d{1,2})(?::?(\d{2}))?", text)
-    if not sign_match:
-        return None
-    hours, minutes = int(sign_match[2]), int(sign_match[3] or 0)
-    if hours > 14 or minutes > 59:
-        return None
-    from datetime import timezone as dt_timezone
-
-    offset = timedelta(hours=hours, minutes=minutes)
-    return dt_timezone(-offset if sign_match[1] == "-" else offset)
-
-
-def _in_bounds(moment: datetime) -> bool:
-    return EARLIEST_DATE <= moment.astimezone(UTC).date() <= LATEST_DATE
-
-
-def _read_date(text: str) -> date | None:
-    try:
-        year, month, day = (int(part) for part in re.split(r"[-/]", text))
-        found = date(year, month, day)
-    except ValueError:
-        return None
-    return found if EARLIEST_DATE <= found <= LATEST_DATE else None
-
-
-def _read_time(text: str, ampm: str | None):
-    parts = text.split(":")
-    try:
-        hour, minute = int(parts[0]), int(parts[1])
-        seconds = float(parts[2]) if len(parts) > 2 else 0.0
-    except ValueError:
-        return None
-    if ampm:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
-    if hour > 23 or minute > 59 or seconds >= 60:
-        return None
-    whole = int(seconds)
-    return hour, minute, whole, round((seconds - whole) * 1_000_000)
-
-
-def _localise(day: date, clock, zone: tzinfo, abbreviation: str = "") -> datetime:
-    """The moment at ``clock`` on ``day`` in ``zone``; in the hour a clock goes back, the zone
-    abbreviation written beside the time (CEST or CET) says which of the two is meant."""
-    hour, minute, second, micro = clock or (0, 0, 0, 0)
-    moment = datetime(day.year, day.month, day.day, hour, minute, second, micro, tzinfo=zone)
-    if abbreviation and moment.tzname() != abbreviation:
-        other = moment.replace(fold=1)
-        if other.tzname() == abbreviation:
-            return other
-    return moment
-
-
-@dataclass
-class _Moment:
-    """A date and time read from the start of some text, and the text after it."""
-
-    day: date | None
-    clock: tuple | None
-    zone: tzinfo | None
-    abbreviation: str
-    rest: str
-
-
-def _read_moment(text: str) -> _Moment | None:
-    stripped = text.strip().lstrip("[(").strip()
-    stripped = re.sub(r"^\*\*|^__", "", stripped)
-    match = _MOMENT.match(stripped)
-    if not match or not (match["date"] or (match["time"] and match["time"] != "--:--")):
-        return None
-    day = _read_date(match["date"]) if match["date"] else None
-    if match["date"] and day is None:
-        return None
-    clock = None
-    if match["time"] and match["time"] != "--:--":
-        clock = _read_time(match["time"], match["ampm"])
-        if clock is None:
-            return None
-    rest = stripped[match.end() :]
-    zone, abbreviation = None, ""
-    zone_match = re.match(r"\s*" + _ZONE_WORD.pattern, rest)
-    if zone_match:
-        zone = zone_named(zone_match.group(0))
-        abbreviation = zone_match["abbr"] or ""
-        rest = rest[zone_match.end() :]
-    rest = re.sub(r"^(\*\*|__)?[\])]?(\*\*|__)?\s*(?:[-–—:|,]\s*)?", "", rest)
-    return _Moment(day, clock, zone, abbreviation, rest.strip())
 
 
 # Headings --------------------------------------------------------------------------------------
@@ -433,7 +307,7 @@ def _as_moment(value, parsed, key) -> datetime | None:
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     else:
         return None
-    if not _in_bounds(moment):
+    if not in_bounds(moment):
         parsed.warnings.append(_("%(key)s is outside 1970–2100.") % {"key": key})
         return None
     return moment
@@ -690,7 +564,7 @@ def _read_timeline(segment: _Segment, parsed: ParsedPostmortem, zone: tzinfo) ->
             + [
                 line
                 for _n, line in segment.lines
-                if not (_TABLE_ROW.match(line) or _BULLET.match(line) or _read_moment(line))
+                if not (_TABLE_ROW.match(line) or _BULLET.match(line) or read_moment(line))
             ]
         )
     )
@@ -730,7 +604,7 @@ def _read_timeline(segment: _Segment, parsed: ParsedPostmortem, zone: tzinfo) ->
             continue
         narrative.append((number, line))
         # A date on its own line ("### 2021-12-10", "**10 December**") dates the times below it.
-        moment = _read_moment(_EMPHASIS.sub("", line.lstrip("#")))
+        moment = read_moment(_EMPHASIS.sub("", line.lstrip("#")))
         if moment and moment.day and not moment.rest:
             last_day = moment.day
         index += 1
@@ -780,7 +654,7 @@ def _read_table(rows, parsed, zone, narrative, last_day):
         ]
         body_parts += cells[len(header) :]
         body = " ".join(part for part in body_parts if part)
-        moment = _read_moment(when) if time_columns else None
+        moment = read_moment(when) if time_columns else None
         entry_day = (
             _add_entry(parsed, moment, body, zone, last_day, number, row) if moment else None
         )
@@ -791,14 +665,14 @@ def _read_table(rows, parsed, zone, narrative, last_day):
     return last_day
 
 
-def _add_entry(parsed, moment: _Moment, body: str, zone, last_day, number, line, **extra):
+def _add_entry(parsed, moment: Moment, body: str, zone, last_day, number, line, **extra):
     """Add a timeline entry at ``moment``; None when it has no usable date (then the caller
     keeps the line as narrative)."""
     day = moment.day or last_day
     if day is None or not body.strip() or len(parsed.entries) >= MAX_TIMELINE_ENTRIES:
         return None
-    occurred_at = _localise(day, moment.clock, moment.zone or zone, moment.abbreviation)
-    if not _in_bounds(occurred_at):
+    occurred_at = localise(day, moment.clock, moment.zone or zone, moment.abbreviation)
+    if not in_bounds(occurred_at):
         return None
     parsed.entries.append(ParsedEntry(occurred_at=occurred_at, body=body.strip(), **extra))
     target = _("Timeline entry") if moment.clock else _("Timeline entry (date only: at 00:00)")
@@ -808,7 +682,7 @@ def _add_entry(parsed, moment: _Moment, body: str, zone, last_day, number, line,
 
 def _read_bullet_entry(item, raw_lines, parsed, zone, last_day):
     (number, first), *rest = item
-    moment = _read_moment(first)
+    moment = read_moment(first)
     if moment is None:
         return None
     body = "\n".join([moment.rest, *(line.strip() for _n, line in rest)]).strip()
@@ -892,7 +766,7 @@ def _read_stats(segment: _Segment, parsed: ParsedPostmortem) -> None:
             parsed.tags.append(value)
             target, understood = _("Tag “%(tag)s” (and kept as text)") % {"tag": value}, True
         for words, time_field in _STAT_TIMES:
-            if any(word in name for word in words) and (duration := _read_duration(value)):
+            if any(word in name for word in words) and (duration := read_duration(value)):
                 parsed.stat_durations[time_field] = (duration, line.strip())
                 target, understood = (
                     _("Incident time, measured from the start (and kept as text)"),
@@ -913,16 +787,6 @@ def _unknown_value(value: str) -> bool:
         "yyy",
         "zzz",
     }
-
-
-def _read_duration(value: str) -> timedelta | None:
-    total = timedelta()
-    for match in _DURATION.finditer(value):
-        amount = float(match["amount"].replace(",", "."))
-        unit = match["unit"].lower()[0]
-        total += {"s": timedelta(seconds=amount), "m": timedelta(minutes=amount),
-                  "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]  # fmt: skip
-    return total if total and total < timedelta(days=3650) else None
 
 
 # Hindsight's own export ------------------------------------------------------------------------
@@ -974,7 +838,7 @@ def _read_export_timeline(segment: _Segment, parsed: ParsedPostmortem, zone: tzi
             parsed.placements.append(Placement(number, line, _("Timeline (empty)")))
     for item in items:
         match = _EXPORT_ENTRY.match(item[0][1])
-        moment = _read_moment(match["when"]) if match else None
+        moment = read_moment(match["when"]) if match else None
         if not match or moment is None or match["kind"] not in kinds:
             _append(parsed.sections, "timeline_narrative", _text_of(item))
             _place(parsed, item, str(_section_title("timeline_narrative")), understood=False)
@@ -1031,7 +895,7 @@ def _settle_times(parsed: ParsedPostmortem, today: datetime) -> None:
         moment = times.get(time_field)
         if moment is None:
             continue
-        if moment < previous or not _in_bounds(moment):
+        if moment < previous or not in_bounds(moment):
             parsed.warnings.append(
                 _("%(time)s (%(source)s) is before an earlier time of the incident: left out.")
                 % {"time": IncidentField(time_field).label, "source": notes.get(time_field, "")}
