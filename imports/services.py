@@ -23,7 +23,12 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from actions.models import ActionStatus
 from actions.services import ActionItemError, action_item_create, action_item_set_status
-from core.forms import SECTION_MAX_LENGTH
+from core.forms import (
+    ENTRY_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    SECTION_MAX_LENGTH,
+)
 from core.models import Role
 from imports.markdown import ParsedPostmortem, parse_markdown
 from imports.models import MarkdownImport, MarkdownImportFile
@@ -277,14 +282,28 @@ def _refusal_text(refusal: Exception) -> str:
     return str(refusal)
 
 
+def _check_lengths(parsed: ParsedPostmortem) -> None:
+    """The limits the forms keep (core/forms.py), which the services leave to them."""
+    texts = [
+        (SECTIONS_BY_FIELD[name].title, text, SECTION_MAX_LENGTH)
+        for name, text in parsed.sections.items()
+    ]
+    texts.append((_("Customer impact"), parsed.customer_impact, LONG_TEXT_MAX_LENGTH))
+    texts += [(_("A timeline entry"), entry.body, ENTRY_MAX_LENGTH) for entry in parsed.entries]
+    for item in parsed.action_items:
+        texts.append((_("An action item's description"), item.description, LONG_TEXT_MAX_LENGTH))
+        texts.append((_("An action item's note"), item.resolution_note, NOTE_MAX_LENGTH))
+    for label, text, limit in texts:
+        if len(text) > limit:
+            raise ImportRefused(
+                _("%(what)s is longer than %(max)s characters: shorten it in the file.")
+                % {"what": label, "max": limit}
+            )
+
+
 def _import_one(plan: FilePlan, markdown_import: MarkdownImport, actor):
     parsed = plan.parsed
-    for field_name, text in parsed.sections.items():
-        if len(text) > SECTION_MAX_LENGTH:
-            raise ImportRefused(
-                _("Its section “%(section)s” is longer than %(max)s characters.")
-                % {"section": SECTIONS_BY_FIELD[field_name].title, "max": SECTION_MAX_LENGTH}
-            )
+    _check_lengths(parsed)
     incident = incident_create(
         created_by=actor,
         title=parsed.title,

@@ -30,7 +30,7 @@ def test_the_worker_imports_the_upload_and_keeps_each_files_result(author_client
     assert incident.title == "Disk full"
     page = author_client.get(preview).content.decode()
     assert f"Imported as {incident.reference}" in page
-    assert "Not imported: Its section “Summary” is longer than 50000 characters." in page
+    assert "Not imported: Summary is longer than 50000 characters: shorten it in the file." in page
     bad = markdown_import.files.get(name="bad.md")
     assert bad.incident is None and bad.failure  # the reason is kept, and shown
     # The job retried (or run by hand): nothing more.

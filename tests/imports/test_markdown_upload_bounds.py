@@ -146,3 +146,12 @@ def test_lines_built_to_make_patterns_backtrack_are_read_in_linear_time():
         today=datetime(2026, 1, 1, tzinfo=UTC),
     )
     assert time.monotonic() - started < 5
+
+
+def test_a_timeline_entry_longer_than_the_form_allows_is_refused_with_the_reason(author_client):
+    long_entry = "# T\n## Timeline\n- 2026-01-05 10:00 UTC " + "word " * 2_100 + "\n"
+    markdown_import = import_files(author_client, upload("long.md", long_entry))
+    assert not Incident.objects.exists()
+    assert markdown_import.files.get().failure == (
+        "A timeline entry is longer than 10000 characters: shorten it in the file."
+    )
