@@ -234,6 +234,7 @@ def parse_markdown(
         parsed.title = parsed.title[: TITLE_MAX_LENGTH - 1].rstrip() + "…"
     parsed.reference = parsed.reference or _reference_from_name(name)
     _settle_times(parsed, today)
+    parsed.placements.sort(key=lambda placement: placement.line)
     return parsed
 
 
@@ -484,8 +485,9 @@ def _append(sections: dict, field_name: str, text: str) -> None:
 
 
 def _append_marked(parsed, heading: str, text: str) -> None:
-    marker = _("*Imported from “%(file)s”: this part matched no section of a postmortem.*") % {
-        "file": parsed.name
+    # The file name as code: "issue.md" would otherwise be linked (.md is a country's domain).
+    marker = _("*Imported from `%(file)s`: this part matched no section of a postmortem.*") % {
+        "file": parsed.name.replace("`", "'")
     }
     _append(parsed.sections, FALLBACK_SECTION, f"### {heading}\n\n{marker}\n\n{text.strip()}")
 
