@@ -375,7 +375,8 @@ def postmortem_people(request, reference):
 def postmortem_export(request, reference):
     postmortem = _get_postmortem_for_read(request, reference)
     response = HttpResponse(
-        postmortem_as_markdown(postmortem), content_type="text/markdown; charset=utf-8"
+        postmortem_as_markdown(postmortem, action_items=postmortem_action_items(postmortem)),
+        content_type="text/markdown; charset=utf-8",
     )
     filename = f"{postmortem.incident.reference}-postmortem.md"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

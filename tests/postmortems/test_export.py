@@ -32,7 +32,10 @@ def test_markdown_export_has_facts_timeline_and_sections(author_client, author, 
         == f'attachment; filename="{incident.reference}-postmortem.md"'
     )
     text = response.content.decode()
-    assert text.startswith(f"# Postmortem: Checkout outage ({incident.reference})")
+    front_matter, body = text.removeprefix("---\n").split("\n---\n", 1)
+    assert f"reference: {incident.reference}\n" in front_matter
+    assert "severity: SEV2\n" in front_matter
+    assert body.startswith(f"# Postmortem: Checkout outage ({incident.reference})")
     assert "| Severity | SEV2 — major |" in text
     assert "| Services | Checkout |" in text
     assert "| Time to detect | 5 min |" in text
