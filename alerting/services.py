@@ -48,6 +48,7 @@ def record_rejection(
 ) -> AlertDelivery:
     return AlertDelivery.objects.create(
         integration=integration,
+        received_at=timezone.now(),
         outcome=Outcome.REJECTED,
         status_code=status_code,
         detail=detail,
@@ -80,6 +81,7 @@ def _apply(*, integration, payload: AlertPayload, raw_payload: str) -> AlertDeli
     group = _lock_group(integration, payload.group_key)
     delivery = AlertDelivery(
         integration=integration,
+        received_at=timezone.now(),
         status_code=200,
         content_digest=payload.digest,
         group_key=payload.group_key,
@@ -90,6 +92,7 @@ def _apply(*, integration, payload: AlertPayload, raw_payload: str) -> AlertDeli
         AlertDelivery.objects.filter(
             integration=integration, content_digest=payload.digest, outcome__in=APPLIED_OUTCOMES
         )
+        .select_related("incident")
         .order_by("received_at")
         .first()
     )
@@ -97,7 +100,7 @@ def _apply(*, integration, payload: AlertPayload, raw_payload: str) -> AlertDeli
         return _logged(
             delivery,
             Outcome.DUPLICATE,
-            earlier.incident_id,
+            earlier.incident,
             _("The same payload was received at %(when)s; nothing changed.")
             % {"when": earlier.received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")},
         )
@@ -129,12 +132,12 @@ def _apply(*, integration, payload: AlertPayload, raw_payload: str) -> AlertDeli
         if not added and not changed:
             outcome = Outcome.DUPLICATE
             notes.append(_("Every alert in it was already on the incident; nothing changed."))
-    return _logged(delivery, outcome, incident.pk, " ".join(notes))
+    return _logged(delivery, outcome, incident, " ".join(notes))
 
 
-def _logged(delivery, outcome, incident_id, detail) -> AlertDelivery:
+def _logged(delivery, outcome, incident, detail) -> AlertDelivery:
     delivery.outcome = outcome
-    delivery.incident_id = incident_id
+    delivery.incident = incident
     delivery.detail = detail
     delivery.status_code = 201 if outcome == Outcome.CREATED else 200
     delivery.save()
