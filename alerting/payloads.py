@@ -65,6 +65,8 @@ class AlertPayload:
 
 
 def parse_payload(kind: str, body: bytes) -> AlertPayload:
+    if not body.strip():
+        raise PayloadError(_("The body is empty: send the payload as JSON, with its length."))
     try:
         data = json.loads(body)
     except UnicodeDecodeError:

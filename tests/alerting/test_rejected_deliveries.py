@@ -33,6 +33,7 @@ def _without(name) -> dict:
 
 
 MALFORMED = {
+    "empty": (b"", "The body is empty"),
     "not JSON": (b'{"version": "4", "alerts": [', "not valid JSON"),
     "not UTF-8": (b'{"version": "\xff"}', "not UTF-8"),
     "a list": (b"[1, 2]", "must be a JSON object"),
