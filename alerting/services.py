@@ -36,7 +36,7 @@ from incidents.services import (
     IncidentError,
     incident_create,
     incident_update,
-    timeline_entry_create,
+    timeline_entries_create,
 )
 
 # Label values shown on a timeline entry, at most.
@@ -204,31 +204,38 @@ def _add_entries(integration, incident, payload, delivery, unknown_services) -> 
             incident=incident, fingerprint__in={alert.fingerprint for alert in payload.alerts}
         ).values_list("fingerprint", "starts_at", "status")
     )
-    new_alerts = []
-    for alert in sorted(payload.alerts, key=lambda a: (a.starts_at, a.status, a.fingerprint)):
-        if (alert.fingerprint, alert.starts_at, alert.status) in recorded:
-            continue
-        firing = alert.status == AlertStatus.FIRING
-        entry = timeline_entry_create(
+    new_alerts = [
+        alert
+        for alert in sorted(payload.alerts, key=lambda a: (a.starts_at, a.status, a.fingerprint))
+        if (alert.fingerprint, alert.starts_at, alert.status) not in recorded
+    ]
+    entries = timeline_entries_create(
+        incident=incident,
+        author=integration.reporter,
+        entries=[_entry_fields(integration, alert, unknown_services) for alert in new_alerts],
+    )
+    ReceivedAlert.objects.bulk_create(
+        ReceivedAlert(
             incident=incident,
-            author=integration.reporter,
-            occurred_at=alert.starts_at if firing else (alert.ends_at or timezone.now()),
-            kind=TimelineKind.DETECTION if firing else TimelineKind.MITIGATION,
-            body=_entry_body(integration, alert, unknown_services),
-            source_url=alert.source_url,
+            fingerprint=alert.fingerprint,
+            starts_at=alert.starts_at,
+            status=alert.status,
+            entry=entry,
+            delivery=delivery,
         )
-        new_alerts.append(
-            ReceivedAlert(
-                incident=incident,
-                fingerprint=alert.fingerprint,
-                starts_at=alert.starts_at,
-                status=alert.status,
-                entry=entry,
-                delivery=delivery,
-            )
-        )
-    ReceivedAlert.objects.bulk_create(new_alerts)
+        for alert, entry in zip(new_alerts, entries, strict=True)
+    )
     return len(new_alerts)
+
+
+def _entry_fields(integration, alert: Alert, unknown_services) -> dict:
+    firing = alert.status == AlertStatus.FIRING
+    return {
+        "occurred_at": alert.starts_at if firing else (alert.ends_at or timezone.now()),
+        "kind": TimelineKind.DETECTION if firing else TimelineKind.MITIGATION,
+        "body": _entry_body(integration, alert, unknown_services),
+        "source_url": alert.source_url,
+    }
 
 
 def _entry_body(integration, alert: Alert, unknown_services) -> str:

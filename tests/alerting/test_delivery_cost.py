@@ -1,9 +1,9 @@
-"""A delivery's queries depend on the alerts in it, never on how many incidents, groups and
-deliveries exist already."""
+"""A delivery's queries are the same however many alerts it holds, and however many incidents,
+groups and deliveries exist already."""
 
 import pytest
 
-from tests.alerting.conftest import firing, post_alerts
+from tests.alerting.conftest import firing, post_alerts, resolved
 
 pytestmark = pytest.mark.django_db
 
@@ -15,19 +15,30 @@ def _earlier_groups(integration, count):
         assert post_alerts(integration, payload).status_code == 201
 
 
-@pytest.mark.parametrize("earlier", [1, 15])
-def test_a_delivery_costs_the_same_whatever_was_received_before(
-    earlier, alertmanager, checkout, django_assert_max_num_queries
+def _with_alerts(payload, count):
+    alerts = payload["alerts"]
+    payload["alerts"] = [
+        {**alerts[number % 2], "fingerprint": f"fp{number:04d}"} for number in range(count)
+    ]
+    return payload
+
+
+@pytest.mark.parametrize("earlier, alerts", [(1, 2), (15, 60)])
+def test_a_delivery_costs_the_same_whatever_its_size_and_the_data(
+    earlier, alerts, alertmanager, checkout, django_assert_max_num_queries
 ):
     _earlier_groups(alertmanager, earlier)
 
     # Savepoints count. Integration; group (get, insert, lock); earlier copy?; incident lock;
-    # services; reporter; severity table; incident_create (checks, insert, services, tags:
-    # about 25); the delivery; alerts already recorded; then per alert a timeline entry through
-    # incidents.services (lock, postmortem guard, checks, insert, listener: 13); the alerts;
-    # the delivery's outcome.
-    with django_assert_max_num_queries(42 + 2 * 13):
-        assert post_alerts(alertmanager, firing()).status_code == 201
-    # integration; group (get, lock); the earlier copy with its incident.
+    # services; reporter; severity table; incident_create (its checks, insert, services, tags:
+    # about 25); the delivery; alerts already recorded; the entries (lock, postmortem guard,
+    # insert, listener); the alerts; the delivery's outcome.
+    with django_assert_max_num_queries(52):
+        assert post_alerts(alertmanager, _with_alerts(firing(), alerts)).status_code == 201
+    # As above, with incident_update (its checks, the change records) instead of the creation.
+    with django_assert_max_num_queries(52):
+        assert post_alerts(alertmanager, _with_alerts(resolved(), alerts)).status_code == 200
+    # Integration; group (get, lock); the earlier copy with its incident; the log row.
     with django_assert_max_num_queries(7):
-        assert post_alerts(alertmanager, firing()).json()["outcome"] == "duplicate"
+        response = post_alerts(alertmanager, _with_alerts(resolved(), alerts))
+    assert response.json()["outcome"] == "duplicate"
