@@ -159,7 +159,7 @@ class AlertIntegration(TimeStampedModel):
         return Credentials.WRONG
 
     def _check_signature(self, headers, body: bytes) -> Credentials:
-        signature = headers.get(SIGNATURE_HEADER, "").strip().lower()
+        signature = headers.get(SIGNATURE_HEADER, "").strip().lower().removeprefix("sha256=")
         if not signature:
             return Credentials.MISSING
         timestamp = headers.get(SIGNATURE_TIMESTAMP_HEADER, "").strip()
@@ -173,13 +173,14 @@ class AlertIntegration(TimeStampedModel):
         expected = hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
         return Credentials.VALID if hmac.compare_digest(expected, signature) else Credentials.WRONG
 
-    def severity_for(self, labels: dict[str, str]) -> str:
-        """The severity the table gives the alert's severity label (case-insensitive)."""
-        value = labels.get(self.severity_label, "").strip().lower()
-        for rule in self.severity_rules.all():
-            if rule.label_value.lower() == value:
-                return rule.severity
-        return self.default_severity
+    def severity_for(self, label_sets: list[dict[str, str]]) -> str:
+        """The most severe of what the table gives each alert's severity label (any case);
+        the default severity for a value it does not list."""
+        table = {rule.label_value.lower(): rule.severity for rule in self.severity_rules.all()}
+        return min(
+            table.get(labels.get(self.severity_label, "").strip().lower(), self.default_severity)
+            for labels in label_sets
+        )
 
 
 def _sha256(text: str) -> str:

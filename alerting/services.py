@@ -185,12 +185,11 @@ def _unknown_services_note(integration, values: list[str]) -> str:
 
 def _open_incident(integration, payload: AlertPayload, services) -> Incident:
     started_at = min(alert.starts_at for alert in payload.firing)
-    labels = payload.common_labels or payload.firing[0].labels
     return incident_create(
         created_by=integration.reporter,
         commander=integration.commander,
         title=payload.title,
-        severity=integration.severity_for(labels),
+        severity=integration.severity_for([alert.labels for alert in payload.firing]),
         started_at=started_at,
         detected_at=started_at,
         services=services,

@@ -92,3 +92,14 @@ def test_an_unknown_service_opens_the_incident_without_it_and_says_so(alertmanag
     incident = Incident.objects.get()
     assert not incident.services.exists()
     assert all(note in entry.body for entry in incident.timeline_entries.all())
+
+
+def test_alerts_of_different_severities_give_the_most_severe(alertmanager):
+    payload = firing()
+    del payload["commonLabels"]["severity"]
+    payload["alerts"][0]["labels"]["severity"] = "warning"
+    payload["alerts"][1]["labels"]["severity"] = "page"
+
+    post_alerts(alertmanager, payload)
+
+    assert Incident.objects.get().severity == Severity.SEV1
