@@ -75,6 +75,10 @@ def parse_payload(kind: str, body: bytes) -> AlertPayload:
         raise PayloadError(_("The body is not valid JSON: %(error)s.") % {"error": error}) from None
     if not isinstance(data, dict):
         raise PayloadError(_("The body must be a JSON object."))
+    if _has_nul(data):
+        raise PayloadError(
+            _("The payload contains a NUL character (\\u0000), which no text keeps.")
+        )
     version = data.get("version")
     expected = EXPECTED_VERSION[kind]
     if version != expected:
@@ -112,6 +116,23 @@ def parse_payload(kind: str, body: bytes) -> AlertPayload:
             json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest(),
     )
+
+
+def _has_nul(data) -> bool:
+    """Whether any text in the data holds a NUL, which PostgreSQL's text cannot. A loop, not
+    recursion: JSON nested as deep as the parser allows must not exhaust the stack here."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def _shown(value) -> str:

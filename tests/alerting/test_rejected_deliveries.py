@@ -38,6 +38,8 @@ MALFORMED = {
     "not UTF-8": (b'{"version": "\xff"}', "not UTF-8"),
     "a list": (b"[1, 2]", "must be a JSON object"),
     "deeply nested": (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+    "nested deep": (b'{"x": ' + b"[" * 500 + b"]" * 500 + b"}", 'version "4", not none'),
+    "a NUL character": (_with(groupKey="a\u0000b"), "NUL character"),
     "no version": (_without("version"), 'version "4", not none'),
     "Grafana's version": (_with(version="1"), 'version "4", not "1"'),
     "no groupKey": (_without("groupKey"), '"groupKey" must be a non-empty string'),
