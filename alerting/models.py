@@ -171,7 +171,9 @@ class AlertIntegration(TimeStampedModel):
         if not self.signing_secret:
             return Credentials.WRONG
         expected = hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
-        return Credentials.VALID if hmac.compare_digest(expected, signature) else Credentials.WRONG
+        # As bytes: compare_digest refuses str with characters beyond ASCII.
+        matches = hmac.compare_digest(expected.encode(), signature.encode())
+        return Credentials.VALID if matches else Credentials.WRONG
 
     def severity_for(self, label_sets: list[dict[str, str]]) -> str:
         """The most severe of what the table gives each alert's severity label (any case);

@@ -61,6 +61,8 @@ def test_a_wrong_or_missing_signature_is_refused(grafana):
     assert post({}).status_code == 401
     assert post({SIGNATURE_HEADER: signature("not the secret", body)}).status_code == 403
     assert post({SIGNATURE_HEADER: "zz"}).status_code == 403
+    assert post({SIGNATURE_HEADER: "é" * 64}).status_code == 403
+    assert post({SIGNATURE_HEADER: "x", SIGNATURE_TIMESTAMP_HEADER: "9" * 5000}).status_code == 403
     # A bearer token is not what this integration checks, even the right one.
     assert post({"Authorization": f"Bearer {grafana.plain_secret}"}).status_code == 401
     # A signature of other content.

@@ -100,7 +100,7 @@ def test_a_missing_secret_is_refused_with_401_and_nothing_more(alertmanager):
 
 
 @pytest.mark.parametrize(
-    "authorization", ["Bearer wrong", "Basic dXNlcjpwYXNz", "Bearer", "Bearer  "]
+    "authorization", ["Bearer wrong", "Basic dXNlcjpwYXNz", "Bearer", "Bearer  ", "Bearer é"]
 )
 def test_a_wrong_secret_is_refused_and_logged_without_the_payload(alertmanager, authorization):
     response = post_alerts(alertmanager, firing(), headers={"Authorization": authorization})
