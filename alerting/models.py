@@ -333,6 +333,8 @@ class AlertDelivery(models.Model):
         indexes = [
             # An integration's log, newest first.
             models.Index(fields=["integration", "-received_at"], name="alert_delivery_log_idx"),
+            # The admin's log of every integration, newest first; pruning the oldest.
+            models.Index(fields=["-received_at"], name="alert_delivery_received_idx"),
             # "Was this payload applied before?" (the idempotency check).
             models.Index(
                 fields=["integration", "content_digest"],

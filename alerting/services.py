@@ -11,8 +11,9 @@ incidents/services.py, so it is checked against the postmortem's state and kept 
 """
 
 import hashlib
-from datetime import UTC
+from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -289,3 +290,26 @@ def _update_facts(integration, incident, payload: AlertPayload, services) -> boo
         **facts,
     )
     return bool(changes)
+
+
+# How many old log rows one statement deletes: a long log is pruned without one long lock.
+PRUNE_BATCH_SIZE = 1000
+
+
+def prune_deliveries() -> int:
+    """Delete the deliveries logged more than ALERTING_LOG_DAYS ago (0 keeps them all), with
+    their payloads; returns how many. The incidents and timeline entries they made stay."""
+    if settings.ALERTING_LOG_DAYS <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=settings.ALERTING_LOG_DAYS)
+    pruned = 0
+    while True:
+        batch = list(
+            AlertDelivery.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[
+                :PRUNE_BATCH_SIZE
+            ]
+        )
+        if not batch:
+            return pruned
+        _total, deleted = AlertDelivery.objects.filter(pk__in=batch).delete()
+        pruned += deleted.get(AlertDelivery._meta.label, 0)

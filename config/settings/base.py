@@ -188,6 +188,8 @@ POSTMORTEM_REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 1)
 # sender's max_alerts should be at most this); larger deliveries are refused with a message.
 ALERTING_MAX_BODY_BYTES = env_int("HINDSIGHT_ALERTING_MAX_BODY_BYTES", 1024 * 1024)
 ALERTING_MAX_ALERTS = env_int("HINDSIGHT_ALERTING_MAX_ALERTS", 100)
+# The delivery log (with payloads) keeps this many days; the worker prunes it daily (0: never).
+ALERTING_LOG_DAYS = env_int("HINDSIGHT_ALERTING_LOG_DAYS", 90)
 
 
 # --- Operations: readiness, metrics, logs --------------------------------------------------
