@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -6,8 +7,25 @@ from alerting.models import AlertDelivery, AlertIntegration, SeverityRule
 from core.admin import ReadOnlyAdminMixin
 
 
+class SeverityTableFormSet(BaseInlineFormSet):
+    """Two rows for one label value (in any case) would contradict each other: the database
+    refuses them too, but only this says which."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            value = form.cleaned_data.get("label_value", "") if form.is_valid() else ""
+            if not value or form.cleaned_data.get("DELETE"):
+                continue
+            if value.lower() in seen:
+                form.add_error("label_value", _("This label value is in the table twice."))
+            seen.add(value.lower())
+
+
 class SeverityRuleInline(admin.TabularInline):
     model = SeverityRule
+    formset = SeverityTableFormSet
     extra = 3
 
 

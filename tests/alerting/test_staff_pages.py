@@ -165,3 +165,21 @@ def test_the_pages_query_count_does_not_grow_with_the_data(
     # session, user, integration, count, page of deliveries (with incidents), the bell.
     with django_assert_max_num_queries(6):
         assert client.get(integrations[0].get_absolute_url()).status_code == 200
+
+
+def test_a_label_value_given_twice_in_the_table_is_refused_with_a_message(admin_client):
+    reporter = UserFactory(username="alertmanager")
+    form = _add_form(reporter)
+    form.update(
+        {
+            "severity_rules-TOTAL_FORMS": "2",
+            "severity_rules-1-label_value": "Critical",
+            "severity_rules-1-severity": "SEV2",
+        }
+    )
+
+    response = admin_client.post(reverse("admin:alerting_alertintegration_add"), form)
+
+    assert response.status_code == 200
+    assert "This label value is in the table twice." in response.content.decode()
+    assert not AlertIntegration.objects.exists()
