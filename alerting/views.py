@@ -63,7 +63,8 @@ def receive(request, endpoint_id):
             response.headers["WWW-Authenticate"] = 'Bearer realm="hindsight-alerting"'
         return response
 
-    raw_payload = body.decode("utf-8", errors="replace")
+    # Kept for the log as text: PostgreSQL's text holds no NUL, so a stray one is replaced.
+    raw_payload = body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     try:
         payload = parse_payload(integration.kind, body)
     except PayloadError as error:

@@ -35,6 +35,7 @@ def _without(name) -> dict:
 MALFORMED = {
     "empty": (b"", "The body is empty"),
     "not JSON": (b'{"version": "4", "alerts": [', "not valid JSON"),
+    "a NUL byte": (b'{"version": "4\x00"}', "not valid JSON"),
     "not UTF-8": (b'{"version": "\xff"}', "not UTF-8"),
     "a list": (b"[1, 2]", "must be a JSON object"),
     "deeply nested": (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
