@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from alerting.models import (
@@ -31,6 +32,7 @@ from alerting.models import (
     ReceivedAlert,
 )
 from alerting.payloads import Alert, AlertPayload
+from core.forms import ENTRY_MAX_LENGTH
 from incidents.changes import ChangeRefused
 from incidents.models import Incident, Service, Status, TimelineKind
 from incidents.services import (
@@ -253,7 +255,8 @@ def _entry_body(integration, alert: Alert, unknown_services) -> str:
     service = alert.labels.get(integration.service_label, "").strip()
     if alert.status == AlertStatus.FIRING and service in unknown_services:
         parts.append(_unknown_services_note(integration, [service]))
-    return "\n\n".join(part for part in parts if part)
+    # Within what the entry's form accepts, so a person can still edit it.
+    return Truncator("\n\n".join(part for part in parts if part)).chars(ENTRY_MAX_LENGTH)
 
 
 def _update_facts(integration, incident, payload: AlertPayload, services) -> bool:

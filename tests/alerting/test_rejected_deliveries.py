@@ -7,6 +7,7 @@ import pytest
 from django.test import Client, override_settings
 
 from alerting.models import AlertDelivery, Outcome
+from core.forms import ENTRY_MAX_LENGTH
 from incidents.changes import ChangeRefused, registered
 from incidents.models import Incident
 from tests.alerting.conftest import firing, post_alerts, resolved
@@ -203,3 +204,13 @@ def test_a_very_long_group_key_and_title_are_kept_within_bounds(alertmanager):
     assert post_alerts(alertmanager, payload).status_code == 201
     assert len(Incident.objects.get().title) == 200
     assert json.loads(AlertDelivery.objects.get().payload)["groupKey"] == "k" * 50_000
+
+
+def test_an_alerts_long_text_is_cut_to_what_a_timeline_entry_holds(alertmanager):
+    labels = {f"label{number}": "v" * 2000 for number in range(12)}
+    payload = _with_alert(labels=labels, annotations={"description": "d" * 2000})
+
+    assert post_alerts(alertmanager, payload).status_code == 201
+    entry = Incident.objects.get().timeline_entries.order_by("occurred_at").first()
+    assert len(entry.body) == ENTRY_MAX_LENGTH
+    assert entry.body.endswith("…")
