@@ -7,6 +7,7 @@ from datetime import UTC
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from incidents import changes, similarity
 from incidents.models import (
@@ -195,6 +196,39 @@ def timeline_entry_create(
         description=_("Added the timeline entry at %(when)s.") % {"when": _moment(occurred_at)},
     )
     return entry
+
+
+@transaction.atomic
+def timeline_entries_create(
+    *, incident: Incident, author, entries: list[dict]
+) -> list[TimelineEntry]:
+    """Add several entries at once (``entries`` hold occurred_at, kind, body and source_url),
+    as an import or an alert delivery does: one lock, one check, one recorded change, however
+    many entries."""
+    if not entries:
+        return []
+    incident = _lock_incident(incident.pk)
+    changes.check_change_allowed(incident=incident, actor=author)
+    created = []
+    for fields in entries:
+        entry = TimelineEntry(incident=incident, author=author, **fields)
+        # The incident is locked and the author given: no need to look either up again.
+        entry.full_clean(exclude=["incident", "author"], validate_constraints=False)
+        entry.render_markdown_fields()
+        created.append(entry)
+    created = TimelineEntry.objects.bulk_create(created)
+    moments = sorted(entry.occurred_at for entry in created)
+    changes.change_recorded(
+        incident=incident,
+        actor=author,
+        description=ngettext(
+            "Added the timeline entry at %(first)s.",
+            "Added %(count)d timeline entries, from %(first)s to %(last)s.",
+            len(created),
+        )
+        % {"count": len(created), "first": _moment(moments[0]), "last": _moment(moments[-1])},
+    )
+    return created
 
 
 def _lock_entry(entry: TimelineEntry) -> tuple[Incident, TimelineEntry]:

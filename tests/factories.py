@@ -136,3 +136,39 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     actor = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"INC-{n} Something broke")
     url = "/postmortems/"
+
+
+class AlertIntegrationFactory(factory.django.DjangoModelFactory):
+    """An integration with a secret issued: ``integration.plain_secret`` is what the sender
+    would have been shown. Its severity table maps critical and page to SEV1, warning to SEV3;
+    anything else gets SEV4."""
+
+    class Meta:
+        model = "alerting.AlertIntegration"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Alerts {n}")
+    kind = "alertmanager"
+    default_severity = Severity.SEV4
+    reporter = factory.SubFactory(UserFactory, username="alertmanager")
+
+    @factory.post_generation
+    def severity_rules(self, create, extracted, **kwargs):
+        if not create:
+            return
+        table = (
+            extracted
+            if extracted is not None
+            else {
+                "critical": Severity.SEV1,
+                "page": Severity.SEV1,
+                "warning": Severity.SEV3,
+            }
+        )
+        for value, severity in table.items():
+            self.severity_rules.create(label_value=value, severity=severity)
+
+    @factory.post_generation
+    def plain_secret(self, create, extracted, **kwargs):
+        if create:
+            self.plain_secret = self.issue_secret()

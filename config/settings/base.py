@@ -184,6 +184,13 @@ ACTION_REMINDER_CRON = env_str("HINDSIGHT_REMINDER_CRON", default="0 7 * * *")
 # "at least this many reviewers other than the writers approve", not "every requested reviewer".
 POSTMORTEM_REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 1)
 
+# Alert webhooks (alerting/): the largest body read, and the most alerts in one delivery (a
+# sender's max_alerts should be at most this); larger deliveries are refused with a message.
+ALERTING_MAX_BODY_BYTES = env_int("HINDSIGHT_ALERTING_MAX_BODY_BYTES", 1024 * 1024)
+ALERTING_MAX_ALERTS = env_int("HINDSIGHT_ALERTING_MAX_ALERTS", 100)
+# The delivery log (with payloads) keeps this many days; the worker prunes it daily (0: never).
+ALERTING_LOG_DAYS = env_int("HINDSIGHT_ALERTING_LOG_DAYS", 90)
+
 
 # --- Operations: readiness, metrics, logs --------------------------------------------------
 # /readyz/ answers 503 when no task-queue worker sent a heartbeat for this many seconds
