@@ -31,10 +31,16 @@ class AccessTokensForm(forms.Form):
         max_length=100,
         help_text=gettext_lazy("What will use it, e.g. “deploy bot”. Leave empty to make none."),
     )
+    # Not required: saving other settings (or only revoking) sends no new token's details.
     scope = forms.ChoiceField(
-        label=gettext_lazy("It may"), choices=AccessScope.choices, initial=AccessScope.READ
+        label=gettext_lazy("It may"),
+        choices=AccessScope.choices,
+        initial=AccessScope.READ,
+        required=False,
     )
-    days = forms.TypedChoiceField(label=gettext_lazy("Expires in"), coerce=int, initial=30)
+    days = forms.TypedChoiceField(
+        label=gettext_lazy("Expires in"), coerce=int, initial=30, required=False, empty_value=30
+    )
     revoke = forms.MultipleChoiceField(
         label=gettext_lazy("Revoke"),
         required=False,
@@ -75,7 +81,7 @@ class AccessTokensForm(forms.Form):
         _stored, token = access_token_create(
             user=self.user,
             name=self.cleaned_data["name"],
-            scope=self.cleaned_data["scope"],
+            scope=self.cleaned_data["scope"] or AccessScope.READ,
             days=self.cleaned_data["days"],
         )
         return _("Your new API token (copy it now: it is not shown again): %(token)s") % {
