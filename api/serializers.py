@@ -151,6 +151,7 @@ class PostmortemDetailSerializer(PostmortemSerializer):
 class SectionsUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1,
+        max_value=2**31 - 1,  # the column's range
         help_text=_("The postmortem's version the text was edited from (from GET)."),
     )
     sections = SectionTextsSerializer(help_text=_("Only the sections to change."))
@@ -211,7 +212,10 @@ class ActionItemFieldsSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     priority = serializers.ChoiceField(choices=Priority.choices)
     owner = serializers.IntegerField(
-        allow_null=True, help_text=_("A person's id; null for nobody yet.")
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,  # the id column's range
+        help_text=_("A person's id; null for nobody yet."),
     )
     due_date = serializers.DateField(allow_null=True)
     tracker_url = serializers.CharField(allow_blank=True, max_length=500)
