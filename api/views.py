@@ -59,6 +59,8 @@ def list_filters(request, form_class, **form_kwargs) -> dict:
     """A list page's filters from the query string, read by the page's own filter form. Unlike
     the page, which ignores a mistyped value, a program is told (400). Lists come in one fixed
     order (the cursor's), so the page's ``sort`` is not read."""
+    if not set(request.query_params) - {"cursor"}:
+        return {}  # some filter forms read their choices from the database
     form = checked(form_class(request.query_params, **form_kwargs))
     return {name: value for name, value in form.cleaned_data.items() if value and name != "sort"}
 
