@@ -3,12 +3,14 @@
 values are checked by the pages' forms, and every write goes through the apps' services, so the
 history, audit and notifications follow exactly as when the change is made on a page."""
 
+from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, mixins, status, viewsets
@@ -65,6 +67,29 @@ def list_filters(request, form_class, **form_kwargs) -> dict:
     return {name: value for name, value in form.cleaned_data.items() if value and name != "sort"}
 
 
+def filter_parameters(form_class, **notes) -> list[OpenApiParameter]:
+    """A list's query parameters for the schema, read from the list page's filter form (its
+    declared fields: no database query), so the two cannot drift apart. ``notes`` add to the
+    label of a field whose values the form only knows at run time."""
+    parameters = []
+    for name, field in form_class.base_fields.items():
+        if name == "sort":
+            continue
+        choices = []
+        if not isinstance(field, forms.ModelChoiceField):  # its choices are rows
+            choices = [value for value, _label in getattr(field, "choices", []) if value != ""]
+        parameters.append(
+            OpenApiParameter(
+                name,
+                OpenApiTypes.DATE if isinstance(field, forms.DateField) else str,
+                many=isinstance(field, forms.MultipleChoiceField),
+                enum=choices or None,
+                description=" ".join(filter(None, [str(field.label), notes.get(name)])),
+            )
+        )
+    return parameters
+
+
 def with_defaults(model, values: dict, names) -> dict:
     """``values`` as form data, with the model's default for each of ``names`` left out."""
     defaults = {name: model._meta.get_field(name).get_default() for name in names}
@@ -103,18 +128,14 @@ def ordered_pages(*ordering: str) -> type[Cursor]:
 
 # Incidents and their timelines -----------------------------------------------------------------
 
-INCIDENT_FILTERS = [
-    OpenApiParameter("q", str, description="Title contains, or the reference (INC-12)."),
-    OpenApiParameter("severity", str, many=True, enum=["SEV1", "SEV2", "SEV3", "SEV4"]),
-    OpenApiParameter("status", str, many=True, enum=["investigating", "mitigated", "resolved"]),
-    OpenApiParameter("service", str, description="A service's slug."),
-    OpenApiParameter("tag", str, description="A tag's slug."),
-    OpenApiParameter("started_from", str, description="A date (YYYY-MM-DD), your time zone."),
-    OpenApiParameter("started_to", str, description="A date (YYYY-MM-DD), your time zone."),
-]
 
-
-@extend_schema_view(list=extend_schema(parameters=INCIDENT_FILTERS))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=filter_parameters(
+            IncidentFilterForm, service=_("A service's slug."), tag=_("A tag's slug.")
+        )
+    )
+)
 class IncidentViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Incidents: everyone signed in reads them, as on the incident pages."""
 
@@ -175,16 +196,7 @@ class TimelineEntryViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="The incident's title contains."),
-            OpenApiParameter(
-                "status",
-                str,
-                enum=["draft", "in_review", "changes_requested", "approved", "published"],
-            ),
-        ]
-    ),
+    list=extend_schema(parameters=filter_parameters(PostmortemFilterForm)),
     retrieve=extend_schema(responses=serializers.PostmortemDetailSerializer),
 )
 class PostmortemViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -267,30 +279,15 @@ class CommentViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 
 # Action items ----------------------------------------------------------------------------------
 
-ACTION_ITEM_FILTERS = [
-    OpenApiParameter("q", str, description="Title contains."),
-    OpenApiParameter("incident", str, description="An incident reference, e.g. INC-12."),
-    OpenApiParameter("service", str, description="A service's slug, or none."),
-    OpenApiParameter("owner", str, description="A person's id, or none."),
-    OpenApiParameter("priority", str, many=True, enum=["P1", "P2", "P3"]),
-    OpenApiParameter("status", str, many=True, enum=["open", "in_progress", "done", "wont_do"]),
-    OpenApiParameter("kind", str, many=True, enum=["prevent", "mitigate", "detect", "process"]),
-    OpenApiParameter("severity", str, many=True, enum=["SEV1", "SEV2", "SEV3", "SEV4"]),
-    OpenApiParameter(
-        "due",
-        str,
-        enum=["to_do", "overdue", "age_0_7", "age_8_30", "age_31_plus", "next_14", "no_date"],
-    ),
-    OpenApiParameter("due_from", str, description="A date (YYYY-MM-DD)."),
-    OpenApiParameter("due_to", str, description="A date (YYYY-MM-DD)."),
-    OpenApiParameter("completed_from", str, description="A date (YYYY-MM-DD)."),
-    OpenApiParameter("completed_to", str, description="A date (YYYY-MM-DD)."),
-    OpenApiParameter("on_time", str, enum=["yes", "no"]),
-]
-
 
 @extend_schema_view(
-    list=extend_schema(parameters=ACTION_ITEM_FILTERS),
+    list=extend_schema(
+        parameters=filter_parameters(
+            ActionItemFilterForm,
+            owner=_("A person's id, or none."),
+            service=_("A service's slug, or none."),
+        )
+    ),
     create=extend_schema(request=serializers.ActionItemCreateSerializer),
     partial_update=extend_schema(request=serializers.ActionItemUpdateSerializer),
 )
