@@ -75,7 +75,8 @@ class AccessTokensForm(forms.Form):
     def save(self) -> str:
         """Revoke the ticked tokens and make the named one; returns what to show once: the
         new token, which is kept nowhere else."""
-        access_tokens_revoke(user=self.user, token_ids=self.cleaned_data.get("revoke", []))
+        revoked = self.cleaned_data.get("revoke", [])
+        access_tokens_revoke(tokens=AccessToken.objects.filter(user=self.user, pk__in=revoked))
         if not self.cleaned_data["name"].strip():
             return ""
         _stored, token = access_token_create(

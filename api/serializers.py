@@ -1,7 +1,10 @@
 """The API's JSON: what each resource shows, and the shape of what may be sent. The rules for
 sent values are the pages' own forms (see views.py); these fields describe them in the schema."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from actions.models import ActionItem, ActionKind, ActionStatus, Priority
@@ -29,6 +32,17 @@ class TagSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class PageField(serializers.CharField):
+    """Where a person sees it in Hindsight: an absolute link, as in emails."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="get_absolute_url", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return f"{settings.SITE_URL}{value}"
+
+
 class VersionField(serializers.CharField):
     """An edit's starting point: the ``updated_at`` the change checks against."""
 
@@ -44,7 +58,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     services = ServiceSerializer(many=True, read_only=True)
     tags = TagSerializer(many=True, read_only=True)
     commander = PersonSerializer(read_only=True, allow_null=True)
-    page = serializers.URLField(source="get_absolute_url", read_only=True)
+    page = PageField()
 
     class Meta:
         model = Incident
@@ -103,7 +117,7 @@ class PostmortemSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="incident.reference", read_only=True)
     title = serializers.CharField(read_only=True)
     author = PersonSerializer(read_only=True)
-    page = serializers.URLField(source="get_absolute_url", read_only=True)
+    page = PageField()
 
     class Meta:
         model = Postmortem
@@ -179,7 +193,7 @@ class CommentSerializer(serializers.ModelSerializer):
 class ActionItemSerializer(serializers.ModelSerializer):
     postmortem = serializers.CharField(source="postmortem.incident.reference", read_only=True)
     owner = PersonSerializer(read_only=True, allow_null=True)
-    page = serializers.URLField(source="get_absolute_url", read_only=True)
+    page = PageField()
     version = VersionField()
 
     class Meta:

@@ -379,6 +379,14 @@ class ActionItemViewSet(
             today=local_today(),
             prefix=None,
         )
+        if frozen := [
+            name
+            for name, field in form.fields.items()
+            if field.disabled
+            and sent.validated_data.get(name, getattr(item, name)) != getattr(item, name)
+        ]:
+            # The page shows these fields disabled; a program is told instead of ignored.
+            raise Conflict(str(form.fields[frozen[0]].help_text), code="frozen")
         if not form.is_valid():
             if form.has_conflict:
                 raise Conflict(str(form.conflict_message), code="stale")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from api.models import AccessScope, AccessToken
 from api.services import AccessTokenError, access_token_create
-from tests.factories import PostmortemFactory
+from tests.factories import PostmortemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 SETTINGS = reverse("account-settings")
@@ -200,3 +200,35 @@ def test_the_browser_session_works_too_but_changes_need_the_csrf_token(author):
     assert accepted.status_code == 200
     postmortem.refresh_from_db()
     assert postmortem.summary == "From the docs page."
+
+
+def test_staff_revoke_a_leaked_token_in_the_admin(author, token_client, make_client):
+    client = token_client(author)
+    stored = AccessToken.objects.get(user=author)
+    admin = make_client(UserFactory(is_staff=True, is_superuser=True))
+    listing = admin.get(reverse("admin:api_accesstoken_changelist"))
+    assert listing.status_code == 200
+    assert stored.shown_prefix in listing.content.decode()
+    response = admin.post(
+        reverse("admin:api_accesstoken_changelist"),
+        {"action": "revoke_action", "_selected_action": [stored.pk]},
+    )
+    assert response.status_code == 302
+    assert client.get(ME).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("post", "/api/action-items/"),
+        ("patch", "/api/action-items/1/"),
+        ("post", "/api/action-items/1/status/"),
+        ("patch", "/api/postmortems/INC-1/sections/"),
+        ("post", "/api/incidents/INC-1/timeline/"),
+        ("get", "/api/schema/"),
+        ("get", ME),
+    ],
+)
+def test_every_endpoint_needs_a_token_or_a_session(db, method, url):
+    response = getattr(Client(), method)(url, {}, content_type="application/json")
+    assert response.status_code == 401

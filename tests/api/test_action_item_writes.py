@@ -173,9 +173,14 @@ def test_a_change_from_a_stale_version_is_refused_with_409(client, item, author,
 def test_the_text_of_an_approved_postmortem_s_item_is_frozen_but_tracking_goes_on(author, client):
     item = ActionItemFactory(postmortem=PostmortemFactory(author=author, status="approved"))
     renamed = _patch(client, item, title="Renamed")
-    # The edit form leaves frozen text fields as they are, as on the page.
-    assert renamed.status_code == 200
-    assert renamed.json()["title"] == item.title
+    assert renamed.status_code == 409
+    assert renamed.json()["code"] == "frozen"
+    assert "approved" in renamed.json()["detail"]
+    item.refresh_from_db()
+    assert item.title != "Renamed"
+    # Sending the text as it is, with a tracking change, goes through.
+    unchanged = _patch(client, item, title=item.title, priority="P1")
+    assert unchanged.status_code == 200
     assert _status(client, item, status="in_progress").json()["status"] == "in_progress"
 
 

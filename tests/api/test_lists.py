@@ -91,6 +91,12 @@ def test_incident_filters_are_the_list_page_s(client):
         return [row["reference"] for row in client.get("/api/incidents/", params).json()["results"]]
 
     assert references(severity="SEV1") == [wanted.reference]
+    row = client.get(f"/api/incidents/{wanted.reference}/").json()
+    assert row["page"] == f"{settings.SITE_URL}/incidents/{wanted.reference}/"
+    assert (row["services"], row["tags"]) == (
+        [{"slug": "database", "name": "Database", "description": ""}],
+        [{"slug": "dns", "name": "dns"}],
+    )
     assert references(service="database") == [wanted.reference]
     assert references(tag="dns") == [wanted.reference]
     assert references(q="db") == [wanted.reference]
