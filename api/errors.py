@@ -50,23 +50,28 @@ def exception_handler(error, context):
         return response
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data.setdefault("code", getattr(response.data["detail"], "code", "error"))
+        response.data.update(_current_version(error))
     return response
 
 
 class Conflict(exceptions.APIException):
-    """What was to change has changed meanwhile, or is in a state that refuses the change."""
+    """What was to change has changed meanwhile (give ``current_version``), or is in a state
+    that refuses the change."""
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, *, current_version=None):
+        super().__init__(detail, code)
+        self.current_version = current_version
 
 
 def _current_version(error) -> dict:
     """The version a refused edit should start again from."""
     if isinstance(error, StaleEdit):
         return {"current_version": error.postmortem.version}
-    if isinstance(error, StaleIncidentEdit):
-        return {"current_version": error.current_version}
-    return {}
+    current = getattr(error, "current_version", None)  # incidents' StaleEdit, Conflict
+    return {"current_version": current} if current is not None else {}
 
 
 def _by_field(error: DjangoValidationError) -> dict:

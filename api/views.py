@@ -389,7 +389,9 @@ class ActionItemViewSet(
             raise Conflict(str(form.fields[frozen[0]].help_text), code="frozen")
         if not form.is_valid():
             if form.has_conflict:
-                raise Conflict(str(form.conflict_message), code="stale")
+                raise Conflict(
+                    str(form.conflict_message), code="stale", current_version=form.current_version
+                )
             raise exceptions.ValidationError(form_errors(form))
         action_item_update(item=item, changed_by=request.user, reason=form.cleaned_data["reason"])
         return self._answer(item)

@@ -166,7 +166,8 @@ def test_a_change_from_a_stale_version_is_refused_with_409(client, item, author,
     assert refused.json()["code"] == "stale"
     item.refresh_from_db()
     assert item.title == "Someone else's title"
-    current = client.get(f"/api/action-items/{item.pk}/").json()["version"]
+    current = refused.json()["current_version"]
+    assert current == client.get(f"/api/action-items/{item.pk}/").json()["version"]
     assert _patch(client, item, title="Mine", version=current).status_code == 200
 
 
