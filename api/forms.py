@@ -1,8 +1,14 @@
+"""The Settings page's token section, and the bridge from JSON to the pages' own forms: the API
+checks values, and reads list filters, with the forms the pages use."""
+
 from django import forms
 from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions
 
 from api.models import AccessScope, AccessToken
 from api.services import access_token_create, access_tokens_revoke
@@ -88,3 +94,74 @@ class AccessTokensForm(forms.Form):
         return _("Your new API token (copy it now: it is not shown again): %(token)s") % {
             "token": token
         }
+
+
+# The pages' forms, for JSON ----------------------------------------------------------------------
+
+
+def form_errors(form) -> dict:
+    """A Django form's errors as the API reports them: by field, "non_field_errors" for the
+    whole form."""
+    return {
+        ("non_field_errors" if field == "__all__" else field): [str(m) for m in messages]
+        for field, messages in form.errors.items()
+    }
+
+
+def checked(form):
+    """The form, valid, or a 400 listing what is wrong."""
+    if not form.is_valid():
+        raise exceptions.ValidationError(form_errors(form))
+    return form
+
+
+def list_filters(request, form_class) -> dict:
+    """A list page's filters from the query string, read by the page's own filter form. Unlike
+    the page, which ignores a mistyped value, a program is told (400). Lists come in one fixed
+    order (the cursor's), so the page's ``sort`` is not read."""
+    if not set(request.query_params) - {"cursor"}:
+        return {}  # some filter forms read their choices from the database
+    form = checked(form_class(request.query_params))
+    return {name: value for name, value in form.cleaned_data.items() if value and name != "sort"}
+
+
+def filter_parameters(form_class, **notes) -> list[OpenApiParameter]:
+    """A list's query parameters for the schema, read from the list page's filter form (its
+    declared fields: no database query), so the two cannot drift apart. ``notes`` add to the
+    label of a field whose values the form only knows at run time."""
+    parameters = []
+    for name, field in form_class.base_fields.items():
+        if name == "sort":
+            continue
+        choices = []
+        if not isinstance(field, forms.ModelChoiceField):  # its choices are rows
+            choices = [value for value, _label in getattr(field, "choices", []) if value != ""]
+        parameters.append(
+            OpenApiParameter(
+                name,
+                OpenApiTypes.DATE if isinstance(field, forms.DateField) else str,
+                many=isinstance(field, forms.MultipleChoiceField),
+                enum=choices or None,
+                description=" ".join(filter(None, [str(field.label), notes.get(name)])),
+            )
+        )
+    return parameters
+
+
+def with_defaults(model, values: dict, names) -> dict:
+    """``values`` as form data, with the model's default for each of ``names`` left out."""
+    defaults = {name: model._meta.get_field(name).get_default() for name in names}
+    return as_form_data({**defaults, **values})
+
+
+def as_form_data(values: dict) -> dict:
+    """JSON values as a form reads them from a page: text, with "" for nothing."""
+    data = {}
+    for name, value in values.items():
+        if value is None:
+            data[name] = ""
+        elif hasattr(value, "isoformat"):
+            data[name] = value.isoformat()
+        else:
+            data[name] = str(value)
+    return data

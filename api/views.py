@@ -3,15 +3,13 @@
 values are checked by the pages' forms, and every write goes through the apps' services, so the
 history, audit and notifications follow exactly as when the change is made on a page."""
 
-from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -24,6 +22,14 @@ from actions.selectors import action_item_list
 from actions.services import action_item_create, action_item_set_status, action_item_update
 from api import serializers
 from api.errors import Conflict
+from api.forms import (
+    as_form_data,
+    checked,
+    filter_parameters,
+    form_errors,
+    list_filters,
+    with_defaults,
+)
 from api.pagination import Cursor
 from incidents import services as incident_services
 from incidents.forms import IncidentFilterForm, TimelineEntryForm
@@ -39,74 +45,6 @@ from postmortems.services import postmortem_save_sections
 REFERENCE = r"[Ii][Nn][Cc]-[0-9]{1,9}"
 # A row id in a URL: short enough for a bigint, so a long number is a 404, not an error.
 ROW_ID = r"[0-9]{1,18}"
-
-
-def form_errors(form) -> dict:
-    """A Django form's errors as the API reports them: by field, "non_field_errors" for the
-    whole form."""
-    return {
-        ("non_field_errors" if field == "__all__" else field): [str(m) for m in messages]
-        for field, messages in form.errors.items()
-    }
-
-
-def checked(form):
-    """The form, valid, or a 400 listing what is wrong."""
-    if not form.is_valid():
-        raise exceptions.ValidationError(form_errors(form))
-    return form
-
-
-def list_filters(request, form_class, **form_kwargs) -> dict:
-    """A list page's filters from the query string, read by the page's own filter form. Unlike
-    the page, which ignores a mistyped value, a program is told (400). Lists come in one fixed
-    order (the cursor's), so the page's ``sort`` is not read."""
-    if not set(request.query_params) - {"cursor"}:
-        return {}  # some filter forms read their choices from the database
-    form = checked(form_class(request.query_params, **form_kwargs))
-    return {name: value for name, value in form.cleaned_data.items() if value and name != "sort"}
-
-
-def filter_parameters(form_class, **notes) -> list[OpenApiParameter]:
-    """A list's query parameters for the schema, read from the list page's filter form (its
-    declared fields: no database query), so the two cannot drift apart. ``notes`` add to the
-    label of a field whose values the form only knows at run time."""
-    parameters = []
-    for name, field in form_class.base_fields.items():
-        if name == "sort":
-            continue
-        choices = []
-        if not isinstance(field, forms.ModelChoiceField):  # its choices are rows
-            choices = [value for value, _label in getattr(field, "choices", []) if value != ""]
-        parameters.append(
-            OpenApiParameter(
-                name,
-                OpenApiTypes.DATE if isinstance(field, forms.DateField) else str,
-                many=isinstance(field, forms.MultipleChoiceField),
-                enum=choices or None,
-                description=" ".join(filter(None, [str(field.label), notes.get(name)])),
-            )
-        )
-    return parameters
-
-
-def with_defaults(model, values: dict, names) -> dict:
-    """``values`` as form data, with the model's default for each of ``names`` left out."""
-    defaults = {name: model._meta.get_field(name).get_default() for name in names}
-    return as_form_data({**defaults, **values})
-
-
-def as_form_data(values: dict) -> dict:
-    """JSON values as a form reads them from a page: text, with "" for nothing."""
-    data = {}
-    for name, value in values.items():
-        if value is None:
-            data[name] = ""
-        elif hasattr(value, "isoformat"):
-            data[name] = value.isoformat()
-        else:
-            data[name] = str(value)
-    return data
 
 
 class ApiViewMixin:
