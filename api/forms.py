@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 
 from api.models import AccessScope, AccessToken
-from api.services import access_token_create, access_tokens_revoke
+from api.services import MAX_TOKENS_PER_PERSON, access_token_create, access_tokens_revoke
 
 LIFETIME_DAYS = (7, 30, 90, 365)
 
@@ -77,6 +77,19 @@ class AccessTokensForm(forms.Form):
             "expires": _when(token.expires_at),
             "used": _when(token.last_used_at) if token.last_used_at else _("never"),
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("name", "").strip():
+            revoking = len(cleaned.get("revoke", []))
+            usable = AccessToken.objects.usable().filter(user=self.user).count() - revoking
+            if usable >= MAX_TOKENS_PER_PERSON:
+                self.add_error(
+                    "name",
+                    _("You have %(count)s tokens already: revoke some you no longer use first.")
+                    % {"count": MAX_TOKENS_PER_PERSON},
+                )
+        return cleaned
 
     def save(self) -> str:
         """Revoke the ticked tokens and make the named one; returns what to show once: the

@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 
 from api.models import SHOWN_PREFIX_LENGTH, AccessScope, AccessToken, new_token, token_digest
 
+# Usable tokens one person may hold: enough for every program they run, few enough to review.
+MAX_TOKENS_PER_PERSON = 50
+
 
 class AccessTokenError(Exception):
     """A refusal with a message a person can act on."""
@@ -26,6 +29,11 @@ def access_token_create(*, user, name: str, scope: str, days: int) -> tuple[Acce
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise AccessTokenError(
             _("A token lasts from 1 to %(max)s days.") % {"max": settings.API_TOKEN_MAX_DAYS}
+        )
+    if AccessToken.objects.usable().filter(user=user).count() >= MAX_TOKENS_PER_PERSON:
+        raise AccessTokenError(
+            _("You have %(count)s tokens already: revoke some you no longer use first.")
+            % {"count": MAX_TOKENS_PER_PERSON}
         )
     token = new_token()
     stored = AccessToken.objects.create(

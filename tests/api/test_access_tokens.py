@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.models import AccessScope, AccessToken
-from api.services import AccessTokenError, access_token_create
+from api.services import MAX_TOKENS_PER_PERSON, AccessTokenError, access_token_create
 from tests.factories import PostmortemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +232,18 @@ def test_staff_revoke_a_leaked_token_in_the_admin(author, token_client, make_cli
 def test_every_endpoint_needs_a_token_or_a_session(db, method, url):
     response = getattr(Client(), method)(url, {}, content_type="application/json")
     assert response.status_code == 401
+
+
+def test_a_person_holds_at_most_fifty_usable_tokens(author_client, author):
+    for _ in range(MAX_TOKENS_PER_PERSON):
+        access_token_create(user=author, name="bot", scope="read", days=7)
+    with pytest.raises(AccessTokenError, match="revoke some"):
+        access_token_create(user=author, name="one more", scope="read", days=7)
+    response = author_client.post(SETTINGS, _settings_form(author, name="one more", days="7"))
+    assert "revoke some you no longer use first" in response.content.decode()
+    assert "one more" in response.content.decode()  # what was typed stays in the form
+    oldest = AccessToken.objects.filter(user=author).last()
+    _made_on_settings_page(
+        author_client, author, name="one more", days="7", revoke=[str(oldest.pk)]
+    )
+    assert AccessToken.objects.usable().filter(user=author).count() == MAX_TOKENS_PER_PERSON
