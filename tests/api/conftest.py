@@ -24,7 +24,3 @@ def token_client(db):
         return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     return make
-
-
-def errors_of(response) -> dict:
-    return response.json()["errors"]
