@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from api import views
@@ -22,4 +22,5 @@ urlpatterns = [
     path("incidents/<str:reference>/timeline/", timeline, name="incident-timeline"),
     path("postmortems/<str:reference>/comments/", comments, name="postmortem-comments"),
     *router.urls,
+    re_path(r"^(?P<path>.*)$", views.not_found),
 ]

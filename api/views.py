@@ -5,6 +5,7 @@ history, audit and notifications follow exactly as when the change is made on a 
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -43,6 +44,8 @@ from postmortems.services import postmortem_save_sections
 
 # An incident reference in a URL: nine digits at most, as Incident.number_from_reference reads.
 REFERENCE = r"[Ii][Nn][Cc]-[0-9]{1,9}"
+# A slug in a URL (tags' are in any script): letters, digits, "-" and "_", never a control byte.
+SLUG = r"[-\w]+"
 # A row id in a URL: short enough for a bigint, so a long number is a 404, not an error.
 ROW_ID = r"[0-9]{1,18}"
 
@@ -382,6 +385,7 @@ class ServiceViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Service.objects.all()
     pagination_class = ordered_pages("name")
     lookup_field = "slug"
+    lookup_value_regex = SLUG
 
 
 class TagViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -389,7 +393,7 @@ class TagViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Tag.objects.all()
     pagination_class = ordered_pages("name")
     lookup_field = "slug"
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = SLUG
 
 
 class MeView(ApiViewMixin, APIView):
@@ -404,6 +408,12 @@ class MeView(ApiViewMixin, APIView):
 
 class SchemaView(ApiViewMixin, SpectacularAPIView):
     """The OpenAPI 3 document, for anyone signed in."""
+
+
+@login_not_required
+def not_found(request, path=""):
+    """Any other address under /api/: a 404 a program can read, not the site's page."""
+    return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
 
 
 def docs(request):
