@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_networks, env_str
+from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -222,7 +222,7 @@ SPECTACULAR_SETTINGS = {
 }
 # Requests one token (or one signed-in person) may make, as "<count>/<second|minute|hour|day>".
 # Counted in the cache, so per process unless a shared cache is configured.
-API_RATE_LIMIT = env_str("HINDSIGHT_API_RATE_LIMIT", default="600/minute")
+API_RATE_LIMIT = env_rate("HINDSIGHT_API_RATE_LIMIT", default="600/minute")
 # The longest life a personal access token may be given, in days.
 API_TOKEN_MAX_DAYS = env_int("HINDSIGHT_API_TOKEN_MAX_DAYS", 365)
 

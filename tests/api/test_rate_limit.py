@@ -24,3 +24,14 @@ def test_a_browser_session_is_limited_too(author_client):
     assert author_client.get("/api/me/").status_code == 200
     assert author_client.get("/api/me/").status_code == 200
     assert author_client.get("/api/me/").status_code == 429
+
+
+@pytest.mark.parametrize("rate", ["600", "600/fortnight", "0/minute", "lots/minute", "6/m"])
+def test_a_mistyped_rate_stops_start_up_with_its_value(rate, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.env import env_rate
+
+    monkeypatch.setenv("HINDSIGHT_API_RATE_LIMIT", rate)
+    with pytest.raises(ImproperlyConfigured, match=f"not '{rate}'"):
+        env_rate("HINDSIGHT_API_RATE_LIMIT", default="600/minute")
