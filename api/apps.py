@@ -7,3 +7,9 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        from api.forms import AccessTokensForm
+        from core import settings_page
+
+        settings_page.register_section(AccessTokensForm)

@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,3 +62,17 @@ def env_networks(
                 f"{name} must list networks such as 10.0.0.0/8, not {item!r}."
             ) from None
     return networks
+
+
+_RATE = re.compile(r"[1-9][0-9]*/(second|minute|hour|day)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as 600/minute (per second, minute, hour or day)."""
+    value = env_str(name, default=default).strip()
+    if not _RATE.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must be a count per second, minute, hour or day, such as 600/minute, "
+            f"not {value!r}."
+        )
+    return value

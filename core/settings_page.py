@@ -3,7 +3,8 @@ not import): each registers a form class at start-up, in its AppConfig.ready.
 
 The page builds each as ``form_class(data, user=user)``, shows it below the account form under
 its ``legend`` (and ``help_text``), and saves them all together when every one is valid, with
-``form.save()``.
+``form.save()``. What ``save()`` returns, if anything, is shown once on the page after saving
+(e.g. a new API token, which is kept nowhere else).
 """
 
 _sections: list[type] = []

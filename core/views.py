@@ -26,9 +26,10 @@ def account_settings(request):
     if data is not None and all([form.is_valid(), *(s.is_valid() for s in sections)]):
         with transaction.atomic():
             form.save()
-            for section in sections:
-                section.save()
+            shown_once = [section.save() for section in sections]
         messages.success(request, _("Your settings are saved."))
+        for notice in filter(None, shown_once):
+            messages.info(request, notice)
         return redirect("account-settings")
     return render(
         request, "registration/account_settings.html", {"form": form, "sections": sections}

@@ -19,7 +19,8 @@ from core.models import ChangeRecord, FieldChangeRecord, Role, TimeStampedModel
 from core.search import stored_search_vector
 
 REFERENCE_PREFIX = "INC-"
-REFERENCE_PATTERN = re.compile(r"^INC-(\d+)$", re.IGNORECASE)
+# At most nine digits: every such number fits the integer column it is looked up in.
+REFERENCE_PATTERN = re.compile(r"^INC-(\d{1,9})$", re.IGNORECASE)
 
 
 class NextIncidentNumber(models.Func):

@@ -360,6 +360,16 @@ def _pages(today) -> list[tuple[str, str]]:
         ("insights, filtered", f"{insights}?service=checkout&tag=deploy"),
         ("library", reverse("postmortems:library")),
         ("review queue", reverse("postmortems:queue")),
+        # The REST API (the staff reader's session signs it in, as on the docs page).
+        ("API incidents", "/api/incidents/"),
+        (
+            "API incidents, filtered",
+            "/api/incidents/?severity=SEV1&status=resolved&service=checkout",
+        ),
+        ("API timeline", f"/api/incidents/{reference}/timeline/"),
+        ("API postmortems", "/api/postmortems/"),
+        ("API action items", "/api/action-items/"),
+        ("API action items, overdue", "/api/action-items/?due=overdue&service=checkout"),
     ]
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_networks, env_str
+from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "axes",
     "procrastinate.contrib.django",
     "django_prometheus",
+    "rest_framework",
+    "drf_spectacular",
     "core",
     "outbox",
     "notifications",
@@ -190,6 +192,46 @@ ALERTING_MAX_BODY_BYTES = env_int("HINDSIGHT_ALERTING_MAX_BODY_BYTES", 1024 * 10
 ALERTING_MAX_ALERTS = env_int("HINDSIGHT_ALERTING_MAX_ALERTS", 100)
 # The delivery log (with payloads) keeps this many days; the worker prunes it daily (0: never).
 ALERTING_LOG_DAYS = env_int("HINDSIGHT_ALERTING_LOG_DAYS", 90)
+
+
+# --- The REST API (api/) ----------------------------------------------------------------
+# Personal access tokens ("Authorization: Bearer hsat_..."), made on the Settings page, or the
+# browser's session (with its CSRF token) for the docs page at /api/docs/.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.AccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopeAllows"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenOrUserThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": PAGE_SIZE,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hindsight API",
+    "DESCRIPTION": "Incidents, timelines, postmortems and their action items.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" and a "status": name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.Status",
+        "TimelineKindEnum": "incidents.models.TimelineKind",
+        "PostmortemStatusEnum": "postmortems.models.PostmortemStatus",
+        "ActionItemStatusEnum": "actions.models.ActionStatus",
+        "ActionItemKindEnum": "actions.models.ActionKind",
+    },
+}
+# Requests one token (or one signed-in person) may make, as "<count>/<second|minute|hour|day>".
+# Counted in the cache, so per process unless a shared cache is configured.
+API_RATE_LIMIT = env_rate("HINDSIGHT_API_RATE_LIMIT", default="600/minute")
+# The longest life a personal access token may be given, in days.
+API_TOKEN_MAX_DAYS = env_int("HINDSIGHT_API_TOKEN_MAX_DAYS", 365)
 
 
 # --- Operations: readiness, metrics, logs --------------------------------------------------
