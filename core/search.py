@@ -3,6 +3,7 @@ weighted stored vectors, and the query a search box produces."""
 
 import re
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -12,7 +13,8 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connections, models
-from django.db.models import F, Q, Subquery, Value
+from django.db.models import ExpressionWrapper, F, Func, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -56,6 +58,18 @@ def title_query(text: str) -> SearchQuery | None:
         return None
     raw = " & ".join(f"{word}:*A" for word in words)
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+
+
+class EqualsAny(Func):
+    """``field = ANY(ARRAY(subquery))``: PostgreSQL looks the values up in the field's index and
+    can OR that with another index's matches; ``field IN (subquery)`` it tests row by row."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = models.BooleanField()
+
+    def __init__(self, field: str, subquery):
+        super().__init__(F(field), ArraySubquery(subquery.order_by()))
 
 
 # ts_headline marks matches with these; the snippet is escaped, then they become <mark>.
@@ -149,16 +163,67 @@ class RankedSearch:
                 return self.count(cap=cap)
         return counted
 
-    def _within_reach(self, matches, *, last: int):
-        """The matches that can still reach the first ``last`` places. The rank is the text
-        rank plus half a title similarity of at most 1, so a match whose text rank is more than
-        0.5 below the ``last``-th best text rank cannot: only the others pay for the (costly)
-        similarity. The result is the same; a common word's matches mostly drop out."""
+    def _page_ids(self, page: slice) -> RawSQL:
+        """The ids on ``page``, best first, in one statement that reads the matches once.
+
+        Each match's text rank is computed once, in a materialized CTE. When a title adds
+        half its similarity (at most 0.5) to the rank, a bar spares most matches that costly
+        similarity: the ``page.stop`` best by text rank (and by title match, for a title kept
+        in another model's vector), fully ranked, set it, since the ``page.stop``-th place
+        overall ranks at least as high as their ``page.stop``-th. A match whose text rank is
+        more than 0.5 below the bar cannot reach the page; the others are fully ranked. The
+        result is the same as ranking every match; a common word's matches mostly drop out.
+        """
         text_rank = SearchRank(F("search_vector"), self._query)
-        matches = matches.annotate(text_rank=text_rank)
-        last_text_rank = matches.order_by("-text_rank").values("text_rank")[last - 1 : last]
-        reach = Coalesce(Subquery(last_text_rank), Value(-1.0)) - Value(0.5)
-        return matches.filter(text_rank__gte=reach)
+        matches = self._matches().order_by().annotate(text_rank=text_rank)
+        columns = ["pk", "text_rank"]
+        if self._title_match is not None:
+            title_hit = ExpressionWrapper(self._title_match, output_field=models.BooleanField())
+            matches = matches.annotate(title_hit=title_hit)
+            columns.append("title_hit")
+        sql, params = matches.values(*columns).query.sql_with_params()
+        statement = [f"WITH matches({', '.join(columns)}) AS MATERIALIZED ({sql})"]
+        params = list(params)
+        start, stop = int(page.start), page.stop and int(page.stop)
+        window = f"LIMIT {stop - start} OFFSET {start}" if stop else ""
+        if not self._title_field:
+            return RawSQL(
+                f"{statement[0]} SELECT pk FROM matches ORDER BY text_rank DESC, pk DESC {window}",
+                params,
+            )
+        contenders = "SELECT pk FROM matches"
+        if stop:
+            last = stop
+            leaders = f"(SELECT pk FROM matches ORDER BY text_rank DESC LIMIT {last})"
+            if self._title_match is not None:
+                leaders += (
+                    " UNION (SELECT pk FROM matches WHERE title_hit"
+                    f" ORDER BY text_rank DESC LIMIT {last})"
+                )
+            sql, leader_params = self._fully_ranked(
+                "SELECT pk FROM leaders"
+            ).query.sql_with_params()
+            statement.append(
+                f"leaders AS ({leaders}), bar AS (SELECT rank FROM ({sql}) AS ranked(pk, rank)"
+                f" ORDER BY rank DESC LIMIT 1 OFFSET {last - 1})"
+            )
+            params += leader_params
+            contenders += " WHERE text_rank >= COALESCE((SELECT rank FROM bar), -1) - 0.5"
+        sql, ranked_params = self._fully_ranked(contenders).query.sql_with_params()
+        params += ranked_params
+        return RawSQL(
+            f"{', '.join(statement)} SELECT pk FROM ({sql}) AS ranked(pk, rank)"
+            f" ORDER BY rank DESC, pk DESC {window}",
+            params,
+        )
+
+    def _fully_ranked(self, ids_sql: str):
+        return (
+            self._queryset.order_by()
+            .filter(pk__in=RawSQL(ids_sql, ()))
+            .annotate(rank=self._rank())
+            .values("pk", "rank")
+        )
 
     def __len__(self) -> int:
         return self.count()
@@ -168,12 +233,13 @@ class RankedSearch:
             return []
         if self._typo_step is None:
             self.count(cap=0)
-        matches = self._matches()
-        if self._title_field and not self._typo_step and page.stop:
-            matches = self._within_reach(matches, last=page.stop)
-        ranked_ids = matches.annotate(rank=self._rank()).order_by("-rank", "-pk").values("pk")
+        if self._typo_step:
+            ranked = self._matches().annotate(rank=self._rank()).order_by("-rank", "-pk")
+            page_ids = ranked.values("pk")[page]
+        else:
+            page_ids = self._page_ids(slice(page.start or 0, page.stop))
         rows = (
-            self._queryset.filter(pk__in=ranked_ids[page])
+            self._queryset.filter(pk__in=page_ids)
             .annotate(rank=self._rank(), snippet=headline(self._snippet_of, self._query))
             .order_by("-rank", "-pk")
         )
