@@ -60,7 +60,7 @@ def title_query(text: str) -> SearchQuery | None:
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
-class EqualsAny(Func):
+class _EqualsAny(Func):
     """``field = ANY(ARRAY(subquery))``: PostgreSQL looks the values up in the field's index and
     can OR that with another index's matches; ``field IN (subquery)`` it tests row by row."""
 
@@ -126,15 +126,13 @@ class RankedSearch:
     trigram test forced a scan of every title even when full text had plenty to show.
     """
 
-    def __init__(
-        self, queryset, *, text: str, title_field: str | None, snippet_of, title_match=None
-    ):
+    def __init__(self, queryset, *, text: str, title_field: str | None, snippet_of, title_in=None):
         self._queryset = queryset
         self._text = text
         self._title_field = title_field
         self._snippet_of = snippet_of
         self._query = prefix_query(text)
-        self._title_match = title_match
+        self._title_in = title_in
         self._typo_step = None  # decided by the first count
 
     def _matches(self):
@@ -143,8 +141,8 @@ class RankedSearch:
                 **{f"{self._title_field}__trigram_word_similar": self._text}
             )
         full_text = Q(search_vector=self._query)
-        if self._title_match is not None:
-            full_text |= self._title_match
+        if self._title_in is not None:
+            full_text |= Q(_EqualsAny(*self._title_in))
         return self._queryset.filter(full_text)
 
     def _rank(self):
@@ -177,8 +175,10 @@ class RankedSearch:
         text_rank = SearchRank(F("search_vector"), self._query)
         matches = self._matches().order_by().annotate(text_rank=text_rank)
         columns = ["pk", "text_rank"]
-        if self._title_match is not None:
-            title_hit = ExpressionWrapper(self._title_match, output_field=models.BooleanField())
+        if self._title_in is not None:
+            # Projected, "IN" is a hash lookup per row; "= ANY" would search the whole array.
+            field, ids = self._title_in
+            title_hit = ExpressionWrapper(Q(**{f"{field}__in": ids}), models.BooleanField())
             matches = matches.annotate(title_hit=title_hit)
             columns.append("title_hit")
         sql, params = matches.values(*columns).query.sql_with_params()
@@ -195,7 +195,7 @@ class RankedSearch:
         if stop:
             last = stop
             leaders = f"(SELECT pk FROM matches ORDER BY text_rank DESC LIMIT {last})"
-            if self._title_match is not None:
+            if self._title_in is not None:
                 leaders += (
                     " UNION (SELECT pk FROM matches WHERE title_hit"
                     f" ORDER BY text_rank DESC LIMIT {last})"
@@ -247,11 +247,12 @@ class RankedSearch:
 
 
 def ranked(
-    queryset, *, text: str, title_field: str | None, snippet_of, title_match=None
+    queryset, *, text: str, title_field: str | None, snippet_of, title_in=None
 ) -> RankedSearch:
     """Matches of ``text`` in the stored vector (or, when none, titles a typo away), best
-    first; each with a highlighted ``snippet`` of ``snippet_of``. ``title_match`` is a further
-    full-text condition for a title kept in another model's vector (see ``title_query``)."""
+    first; each with a highlighted ``snippet`` of ``snippet_of``. ``title_in`` is a
+    (field, ids) pair for a title kept in another model's vector: rows whose field is among
+    the ids (found with ``title_query``) match too."""
     return RankedSearch(
-        queryset, text=text, title_field=title_field, snippet_of=snippet_of, title_match=title_match
+        queryset, text=text, title_field=title_field, snippet_of=snippet_of, title_in=title_in
     )

@@ -6,7 +6,7 @@ from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
 from core.models import User
-from core.search import EqualsAny, RankedSearch, ranked, title_query
+from core.search import RankedSearch, ranked, title_query
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import incident_facts_q, incident_timeline
 from postmortems.diff import diff_sections
@@ -129,7 +129,7 @@ def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
         text=text,
         title_field="incident__title",
         snippet_of=body,
-        title_match=Q(EqualsAny("incident", titled)),
+        title_in=("incident", titled),
     )
 
 
