@@ -61,15 +61,15 @@ def title_query(text: str) -> SearchQuery | None:
 
 
 class _EqualsAny(Func):
-    """``field = ANY(ARRAY(subquery))``: PostgreSQL looks the values up in the field's index and
-    can OR that with another index's matches; ``field IN (subquery)`` it tests row by row."""
+    """``field = ANY(array)``: PostgreSQL looks the values up in the field's index (and can OR
+    that with another index's matches); ``field IN (subquery)`` it may test row by row."""
 
     template = "%(expressions)s)"
     arg_joiner = " = ANY("
     output_field = models.BooleanField()
 
-    def __init__(self, field: str, subquery):
-        super().__init__(F(field), ArraySubquery(subquery.order_by()))
+    def __init__(self, field: str, array):
+        super().__init__(F(field), array)
 
 
 # ts_headline marks matches with these; the snippet is escaped, then they become <mark>.
@@ -142,7 +142,8 @@ class RankedSearch:
             )
         full_text = Q(search_vector=self._query)
         if self._title_in is not None:
-            full_text |= Q(_EqualsAny(*self._title_in))
+            field, ids = self._title_in
+            full_text |= Q(_EqualsAny(field, ArraySubquery(ids.order_by())))
         return self._queryset.filter(full_text)
 
     def _rank(self):
@@ -182,47 +183,55 @@ class RankedSearch:
             matches = matches.annotate(title_hit=title_hit)
             columns.append("title_hit")
         sql, params = matches.values(*columns).query.sql_with_params()
-        statement = [f"WITH matches({', '.join(columns)}) AS MATERIALIZED ({sql})"]
-        params = list(params)
+        ctes, params = [f"matches({', '.join(columns)}) AS MATERIALIZED ({sql})"], list(params)
         start, stop = int(page.start), page.stop and int(page.stop)
-        window = f"LIMIT {stop - start} OFFSET {start}" if stop else ""
         if not self._title_field:
-            return RawSQL(
-                f"{statement[0]} SELECT pk FROM matches ORDER BY text_rank DESC, pk DESC {window}",
-                params,
-            )
-        contenders = "SELECT pk FROM matches"
-        if stop:
-            last = stop
-            leaders = f"(SELECT pk FROM matches ORDER BY text_rank DESC LIMIT {last})"
-            if self._title_in is not None:
-                leaders += (
-                    " UNION (SELECT pk FROM matches WHERE title_hit"
-                    f" ORDER BY text_rank DESC LIMIT {last})"
+            ranked = "SELECT pk, text_rank AS rank FROM matches"
+        else:
+            contenders = "matches"
+            if stop:
+                leaders = (
+                    f"(SELECT pk, text_rank FROM matches ORDER BY text_rank DESC LIMIT {stop})"
                 )
-            sql, leader_params = self._fully_ranked(
-                "SELECT pk FROM leaders"
-            ).query.sql_with_params()
-            statement.append(
-                f"leaders AS ({leaders}), bar AS (SELECT rank FROM ({sql}) AS ranked(pk, rank)"
-                f" ORDER BY rank DESC LIMIT 1 OFFSET {last - 1})"
-            )
-            params += leader_params
-            contenders += " WHERE text_rank >= COALESCE((SELECT rank FROM bar), -1) - 0.5"
-        sql, ranked_params = self._fully_ranked(contenders).query.sql_with_params()
-        params += ranked_params
+                if self._title_in is not None:
+                    leaders += (
+                        " UNION (SELECT pk, text_rank FROM matches WHERE title_hit"
+                        f" ORDER BY text_rank DESC LIMIT {stop})"
+                    )
+                sql, bar_params = self._fully_ranked("leaders")
+                ctes += [
+                    f"leaders AS ({leaders})",
+                    f"bar AS (SELECT rank FROM ({sql}) AS ranked"
+                    f" ORDER BY rank DESC LIMIT 1 OFFSET {stop - 1})",
+                    "contenders AS (SELECT pk, text_rank FROM matches"
+                    " WHERE text_rank >= COALESCE((SELECT rank FROM bar), -1) - 0.5)",
+                ]
+                params += bar_params
+                contenders = "contenders"
+            ranked, ranked_params = self._fully_ranked(contenders)
+            params += ranked_params
+        window = f"LIMIT {stop - start} OFFSET {start}" if stop else ""
         return RawSQL(
-            f"{', '.join(statement)} SELECT pk FROM ({sql}) AS ranked(pk, rank)"
+            f"WITH {', '.join(ctes)} SELECT pk FROM ({ranked}) AS ranked"
             f" ORDER BY rank DESC, pk DESC {window}",
             params,
         )
 
-    def _fully_ranked(self, ids_sql: str):
-        return (
+    def _fully_ranked(self, rows: str) -> tuple[str, tuple]:
+        """SQL for the pk and rank of ``rows`` (a CTE of pk and text_rank): their text rank
+        plus half their title's similarity, computed for them alone, each looked up by pk."""
+        similarity = TrigramWordSimilarity(self._text, self._title_field) / 2
+        title = (
             self._queryset.order_by()
-            .filter(pk__in=RawSQL(ids_sql, ()))
-            .annotate(rank=self._rank())
-            .values("pk", "rank")
+            .filter(pk=RawSQL("ranked_row.pk", ()))
+            .annotate(similarity=similarity)
+            .values("similarity")
+        )
+        sql, params = title.query.sql_with_params()
+        return (
+            f"SELECT ranked_row.pk, ranked_row.text_rank + title.similarity AS rank"
+            f" FROM {rows} AS ranked_row CROSS JOIN LATERAL ({sql}) AS title",
+            params,
         )
 
     def __len__(self) -> int:
