@@ -3,6 +3,7 @@ weighted stored vectors, and the query a search box produces."""
 
 import re
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -12,7 +13,8 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connections, models
-from django.db.models import F, Q, Subquery, Value
+from django.db.models import ExpressionWrapper, F, Func, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -56,6 +58,18 @@ def title_query(text: str) -> SearchQuery | None:
         return None
     raw = " & ".join(f"{word}:*A" for word in words)
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+
+
+class _EqualsAny(Func):
+    """``field = ANY(array)``: PostgreSQL looks the values up in the field's index (and can OR
+    that with another index's matches); ``field IN (subquery)`` it may test row by row."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = models.BooleanField()
+
+    def __init__(self, field: str, array):
+        super().__init__(F(field), array)
 
 
 # ts_headline marks matches with these; the snippet is escaped, then they become <mark>.
@@ -112,15 +126,13 @@ class RankedSearch:
     trigram test forced a scan of every title even when full text had plenty to show.
     """
 
-    def __init__(
-        self, queryset, *, text: str, title_field: str | None, snippet_of, title_match=None
-    ):
+    def __init__(self, queryset, *, text: str, title_field: str | None, snippet_of, title_in=None):
         self._queryset = queryset
         self._text = text
         self._title_field = title_field
         self._snippet_of = snippet_of
         self._query = prefix_query(text)
-        self._title_match = title_match
+        self._title_in = title_in
         self._typo_step = None  # decided by the first count
 
     def _matches(self):
@@ -129,8 +141,9 @@ class RankedSearch:
                 **{f"{self._title_field}__trigram_word_similar": self._text}
             )
         full_text = Q(search_vector=self._query)
-        if self._title_match is not None:
-            full_text |= self._title_match
+        if self._title_in is not None:
+            field, ids = self._title_in
+            full_text |= Q(_EqualsAny(field, ArraySubquery(ids.order_by())))
         return self._queryset.filter(full_text)
 
     def _rank(self):
@@ -149,16 +162,77 @@ class RankedSearch:
                 return self.count(cap=cap)
         return counted
 
-    def _within_reach(self, matches, *, last: int):
-        """The matches that can still reach the first ``last`` places. The rank is the text
-        rank plus half a title similarity of at most 1, so a match whose text rank is more than
-        0.5 below the ``last``-th best text rank cannot: only the others pay for the (costly)
-        similarity. The result is the same; a common word's matches mostly drop out."""
+    def _page_ids(self, page: slice) -> RawSQL:
+        """The ids on ``page``, best first, in one statement that reads the matches once.
+
+        Each match's text rank is computed once, in a materialized CTE. When a title adds
+        half its similarity (at most 0.5) to the rank, a bar spares most matches that costly
+        similarity: the ``page.stop`` best by text rank (and by title match, for a title kept
+        in another model's vector), fully ranked, set it, since the ``page.stop``-th place
+        overall ranks at least as high as their ``page.stop``-th. A match whose text rank is
+        more than 0.5 below the bar cannot reach the page; the others are fully ranked. The
+        result is the same as ranking every match; a common word's matches mostly drop out.
+        """
         text_rank = SearchRank(F("search_vector"), self._query)
-        matches = matches.annotate(text_rank=text_rank)
-        last_text_rank = matches.order_by("-text_rank").values("text_rank")[last - 1 : last]
-        reach = Coalesce(Subquery(last_text_rank), Value(-1.0)) - Value(0.5)
-        return matches.filter(text_rank__gte=reach)
+        matches = self._matches().order_by().annotate(text_rank=text_rank)
+        columns = ["pk", "text_rank"]
+        if self._title_in is not None:
+            # Projected, "IN" is a hash lookup per row; "= ANY" would search the whole array.
+            field, ids = self._title_in
+            title_hit = ExpressionWrapper(Q(**{f"{field}__in": ids}), models.BooleanField())
+            matches = matches.annotate(title_hit=title_hit)
+            columns.append("title_hit")
+        sql, params = matches.values(*columns).query.sql_with_params()
+        ctes, params = [f"matches({', '.join(columns)}) AS MATERIALIZED ({sql})"], list(params)
+        start, stop = int(page.start), page.stop and int(page.stop)
+        if not self._title_field:
+            ranked = "SELECT pk, text_rank AS rank FROM matches"
+        else:
+            contenders = "matches"
+            if stop:
+                leaders = (
+                    f"(SELECT pk, text_rank FROM matches ORDER BY text_rank DESC LIMIT {stop})"
+                )
+                if self._title_in is not None:
+                    leaders += (
+                        " UNION (SELECT pk, text_rank FROM matches WHERE title_hit"
+                        f" ORDER BY text_rank DESC LIMIT {stop})"
+                    )
+                sql, bar_params = self._fully_ranked("leaders")
+                ctes += [
+                    f"leaders AS ({leaders})",
+                    f"bar AS (SELECT rank FROM ({sql}) AS ranked"
+                    f" ORDER BY rank DESC LIMIT 1 OFFSET {stop - 1})",
+                    "contenders AS (SELECT pk, text_rank FROM matches"
+                    " WHERE text_rank >= COALESCE((SELECT rank FROM bar), -1) - 0.5)",
+                ]
+                params += bar_params
+                contenders = "contenders"
+            ranked, ranked_params = self._fully_ranked(contenders)
+            params += ranked_params
+        window = f"LIMIT {stop - start} OFFSET {start}" if stop else ""
+        return RawSQL(
+            f"WITH {', '.join(ctes)} SELECT pk FROM ({ranked}) AS ranked"
+            f" ORDER BY rank DESC, pk DESC {window}",
+            params,
+        )
+
+    def _fully_ranked(self, rows: str) -> tuple[str, tuple]:
+        """SQL for the pk and rank of ``rows`` (a CTE of pk and text_rank): their text rank
+        plus half their title's similarity, computed for them alone, each looked up by pk."""
+        similarity = TrigramWordSimilarity(self._text, self._title_field) / 2
+        title = (
+            self._queryset.order_by()
+            .filter(pk=RawSQL("ranked_row.pk", ()))
+            .annotate(similarity=similarity)
+            .values("similarity")
+        )
+        sql, params = title.query.sql_with_params()
+        return (
+            f"SELECT ranked_row.pk, ranked_row.text_rank + title.similarity AS rank"
+            f" FROM {rows} AS ranked_row CROSS JOIN LATERAL ({sql}) AS title",
+            params,
+        )
 
     def __len__(self) -> int:
         return self.count()
@@ -168,12 +242,13 @@ class RankedSearch:
             return []
         if self._typo_step is None:
             self.count(cap=0)
-        matches = self._matches()
-        if self._title_field and not self._typo_step and page.stop:
-            matches = self._within_reach(matches, last=page.stop)
-        ranked_ids = matches.annotate(rank=self._rank()).order_by("-rank", "-pk").values("pk")
+        if self._typo_step:
+            ranked = self._matches().annotate(rank=self._rank()).order_by("-rank", "-pk")
+            page_ids = ranked.values("pk")[page]
+        else:
+            page_ids = self._page_ids(slice(page.start or 0, page.stop))
         rows = (
-            self._queryset.filter(pk__in=ranked_ids[page])
+            self._queryset.filter(pk__in=page_ids)
             .annotate(rank=self._rank(), snippet=headline(self._snippet_of, self._query))
             .order_by("-rank", "-pk")
         )
@@ -181,11 +256,12 @@ class RankedSearch:
 
 
 def ranked(
-    queryset, *, text: str, title_field: str | None, snippet_of, title_match=None
+    queryset, *, text: str, title_field: str | None, snippet_of, title_in=None
 ) -> RankedSearch:
     """Matches of ``text`` in the stored vector (or, when none, titles a typo away), best
-    first; each with a highlighted ``snippet`` of ``snippet_of``. ``title_match`` is a further
-    full-text condition for a title kept in another model's vector (see ``title_query``)."""
+    first; each with a highlighted ``snippet`` of ``snippet_of``. ``title_in`` is a
+    (field, ids) pair for a title kept in another model's vector: rows whose field is among
+    the ids (found with ``title_query``) match too."""
     return RankedSearch(
-        queryset, text=text, title_field=title_field, snippet_of=snippet_of, title_match=title_match
+        queryset, text=text, title_field=title_field, snippet_of=snippet_of, title_in=title_in
     )

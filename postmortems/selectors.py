@@ -129,7 +129,7 @@ def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
         text=text,
         title_field="incident__title",
         snippet_of=body,
-        title_match=Q(incident__in=titled),
+        title_in=("incident", titled),
     )
 
 

@@ -346,6 +346,7 @@ def _pages(today) -> list[tuple[str, str]]:
         ("search, rare word", f"{search}?q={RARE_WORD}"),
         ("search, typo", f"{search}?q=databse"),
         ("search, several words", f"{search}?q=connection+pool+exhausted"),
+        ("search, one type, page 3", f"{search}?q=database&type=timeline&page=3"),
         ("my action items", reverse("actions:mine")),
         ("my action items, page 2", f"{reverse('actions:mine')}?page=2"),
         ("action list", actions),

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 IGNORED = "That filter was ignored."
@@ -45,3 +45,15 @@ def test_a_filter_value_the_page_cannot_use_is_named_not_dropped(
     assert IGNORED in content, f"{url_name} dropped {query} silently"
     if typed:  # a select cannot show a value that is not one of its options
         assert escape(typed) in content
+
+
+def test_the_filters_chosen_stay_selected_and_a_bad_one_is_marked(author_client):
+    ServiceFactory(name="Checkout", slug="checkout")
+    query = {"q": "disk", "type": "postmortems", "state": "postmortem:draft", "tag": "no-tag"}
+    response = author_client.get(reverse("search:results"), {**query, "service": "checkout"})
+    content = response.content.decode()
+    assert '<option value="postmortems" selected>' in content
+    assert '<option value="postmortem:draft" selected>' in content
+    assert '<option value="checkout" selected>Checkout</option>' in content
+    assert 'class="select form-select is-invalid" aria-invalid="true"' in content
+    assert '<div id="id_tag_error" class="invalid-feedback">' in content

@@ -181,3 +181,43 @@ def test_a_postmortem_is_found_by_its_incidents_title(author_client):
     postmortems, count = _group(author_client, "postmortems", q="ledger")
     assert count == 2 and {p.pk for p in postmortems} == {titled.pk, in_text.pk}
     assert postmortems[0] == titled  # the title's similarity ranks it first
+
+
+def test_every_page_of_postmortems_matches_ranking_all_matches_at_once(author):
+    from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+    from django.db.models import F, Q
+
+    from core.search import prefix_query, title_query
+    from incidents.models import Incident
+    from postmortems.models import Postmortem
+    from postmortems.selectors import search_postmortems
+
+    # A postmortem's title is its incident's, kept outside its own vector: title matches with
+    # little text must still outrank text matches with a higher text rank, on every page.
+    titles = ["Queue stalled", "Queue backlog on queue workers", "Qeue trouble", "Checkout slow"]
+    summaries = ["", "Queue queue queue.", "The queue filled.", "Nothing to see."]
+    for title in titles:
+        for summary in summaries:
+            PostmortemFactory(
+                status=PostmortemStatus.PUBLISHED,
+                incident=IncidentFactory(title=title),
+                summary=summary,
+                impact="",
+                what_happened="",
+            )
+    titled = Incident.objects.filter(search_vector=title_query("queue")).values("pk")
+    everything = list(
+        Postmortem.objects.filter(Q(search_vector=prefix_query("queue")) | Q(incident__in=titled))
+        .annotate(
+            rank=SearchRank(F("search_vector"), prefix_query("queue"))
+            + TrigramWordSimilarity("queue", "incident__title") / 2
+        )
+        .order_by("-rank", "-pk")
+        .values_list("pk", flat=True)
+    )
+    results = search_postmortems(user=author, text="queue", filters={})
+    total = results.count()
+    assert total == len(everything) == 12
+    for size in (1, 2, 3, 5):
+        paged = [p.pk for start in range(0, total, size) for p in results[start : start + size]]
+        assert paged == everything
