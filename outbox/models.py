@@ -46,7 +46,7 @@ class OutgoingEmail(TimeStampedModel):
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    # The procrastinate job that will make the next attempt; a job that is not this one has
+    # The task queue job that will make the next attempt; a job that is not this one has
     # been superseded (by the sweeper or a "Retry now") and does nothing.
     job_id = models.BigIntegerField(_("delivery job"), null=True, blank=True)
 

@@ -1,8 +1,9 @@
 """Durable delivery of what leaves Hindsight (emails now, webhooks later).
 
 A change that should tell someone calls ``send_email`` inside its own transaction: the email is a
-row, and the job that will deliver it is deferred in that same transaction, so both exist if and
-only if the change committed. No request ever talks to a mail server. The worker runs
+row, and the job that will deliver it is deferred with that same transaction (core/queue.py: in
+it with PostgreSQL, right after its commit with Redis), so neither exists unless the change
+committed. No request ever talks to a mail server. The worker runs
 ``deliver_email``; a failed attempt is recorded with its error and retried after a growing pause;
 ``sweep`` re-defers whatever is due but has no job (after a crash, or a lost job).
 """
@@ -14,12 +15,9 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from procrastinate import manager, tasks
-from procrastinate.contrib.django.django_connector import DjangoConnector
-from procrastinate.contrib.django.models import ProcrastinateJob
 
+from core import queue
 from outbox.models import DeliveryStatus, OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -57,16 +55,8 @@ def send_email(
 
 
 def _defer_delivery(email: OutgoingEmail, *, delay: timedelta | None = None) -> int:
-    """Defer a delivery job through Django's own connection, so the job commits or rolls back
-    with the caller's transaction, also on the worker (whose procrastinate app talks to the
-    database over a connection of its own)."""
-    deferrer = tasks.configure_task(
-        name=DELIVER_EMAIL_TASK,
-        job_manager=manager.JobManager(DjangoConnector()),
-        queue=OUTBOX_QUEUE,
-        schedule_in={"seconds": delay.total_seconds()} if delay else None,
-    )
-    return deferrer.defer(email_id=email.pk)
+    """Queue the job that delivers ``email``, with the caller's transaction (core/queue.py)."""
+    return queue.defer(DELIVER_EMAIL_TASK, delay=delay, email_id=email.pk)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -141,26 +131,25 @@ def deliver_email(*, email_id: int, job_id: int | None = None) -> str:
     return outcome
 
 
-def _live_job(stalled_after: timedelta, now: datetime):
-    """A delivery job that will still run: waiting, or running on a worker whose heartbeat is
-    recent (a worker that died leaves its jobs "doing" forever)."""
-    return ProcrastinateJob.objects.filter(id=OuterRef("job_id")).filter(
-        Q(status="todo") | Q(status="doing", worker__last_heartbeat__gte=now - stalled_after)
-    )
-
-
 @transaction.atomic
 def sweep(*, now: datetime | None = None) -> int:
-    """Re-defer every pending email that is due and has no live job. Returns how many."""
+    """Re-defer every pending email that is due and whose job will not run (lost, or held by a
+    worker that stopped sending heartbeats). Returns how many."""
     now = now or timezone.now()
-    stalled_after = timedelta(seconds=settings.OUTBOX_STALLED_WORKER_SECONDS)
-    orphans = (
-        OutgoingEmail.objects.due(now)
-        .filter(~Exists(_live_job(stalled_after, now)))
-        .select_for_update(skip_locked=True)
+    due = dict(OutgoingEmail.objects.due(now).values_list("pk", "job_id"))
+    live = queue.live_jobs(
+        due.values(),
+        now=now,
+        stalled_after=timedelta(seconds=settings.OUTBOX_STALLED_WORKER_SECONDS),
     )
+    orphans = {pk: job_id for pk, job_id in due.items() if job_id not in live}
     count = 0
-    for email in orphans:
+    # Locked only now, so a worker delivering a live job is never made to skip its email.
+    for email in (
+        OutgoingEmail.objects.due(now).filter(pk__in=orphans).select_for_update(skip_locked=True)
+    ):
+        if email.job_id != orphans[email.pk]:
+            continue  # given a new job since it was read
         email.job_id = _defer_delivery(email)
         email.save(update_fields=["job_id", "updated_at"])
         count += 1

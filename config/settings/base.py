@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_networks, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -177,12 +177,21 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("HINDSIGHT_OUTBOX_RETRY_BASE_SECONDS", 60)
 OUTBOX_RETRY_MAX_SECONDS = env_int("HINDSIGHT_OUTBOX_RETRY_MAX_SECONDS", 6 * 60 * 60)
 # A worker silent for this long is presumed dead; the sweeper re-defers the emails it held.
 OUTBOX_STALLED_WORKER_SECONDS = env_int("HINDSIGHT_OUTBOX_STALLED_WORKER_SECONDS", 120)
+# How often the sweeper re-queues deliveries whose job was lost (cron syntax, in UTC).
+OUTBOX_SWEEP_CRON = env_str("HINDSIGHT_OUTBOX_SWEEP_CRON", default="* * * * *")
 # When the worker queues the daily reminder digests (cron syntax, in UTC).
 ACTION_REMINDER_CRON = env_str("HINDSIGHT_REMINDER_CRON", default="0 7 * * *")
 
 # Postmortem review: approvals needed before a postmortem counts as approved. The rule is
 # "at least this many reviewers other than the writers approve", not "every requested reviewer".
 POSTMORTEM_REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 1)
+
+
+# --- Task queue (core/queue.py) -------------------------------------------------------------
+# "postgres": procrastinate in the database above, no other service. "redis": RQ on REDIS_URL,
+# for deployments that outgrow PostgreSQL as a queue (run `manage.py queue_cron` once too).
+HINDSIGHT_TASK_QUEUE = env_choice("HINDSIGHT_TASK_QUEUE", ("postgres", "redis"), "postgres")
+REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 
 # --- Operations: readiness, metrics, logs --------------------------------------------------
