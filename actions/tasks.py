@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from actions.services import send_action_reminders
+from actions.services import publish_overdue_items, send_action_reminders
 from core import queue
 
 
@@ -16,6 +16,7 @@ from core import queue
 )
 def send_reminders() -> str:
     run = send_action_reminders()
+    publish_overdue_items()
     if run.failed:
         raise RuntimeError(f"{len(run.failed)} reminder(s) could not be queued; see the log.")
     return f"{len(run.sent)} queued, {len(run.already_sent)} already sent today"

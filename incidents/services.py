@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import events
 from incidents import changes
 from incidents.models import (
     MOMENT_FIELDS,
@@ -15,6 +16,7 @@ from incidents.models import (
     Incident,
     IncidentChange,
     IncidentField,
+    Status,
     Tag,
     TimelineEntry,
     TimelineEntryChange,
@@ -84,6 +86,9 @@ def incident_create(*, created_by, services=(), tags=(), commander=None, **facts
     incident.save()
     incident.services.set(services)
     incident.tags.set(Tag.from_names(tags))
+    events.publish(events.INCIDENT_DECLARED, actor=created_by, incident=incident)
+    if incident.status == Status.RESOLVED:
+        events.publish(events.INCIDENT_RESOLVED, actor=created_by, incident=incident)
     return incident
 
 
@@ -141,6 +146,8 @@ def incident_update(
             description=_("Changed the incident's %(facts)s.")
             % {"facts": ", ".join(str(IncidentField(f).label).lower() for f in documented)},
         )
+    if "status" in changed and incident.status == Status.RESOLVED:
+        events.publish(events.INCIDENT_RESOLVED, actor=editor, incident=incident)
     return incident, recorded
 
 

@@ -177,6 +177,9 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("HINDSIGHT_OUTBOX_RETRY_BASE_SECONDS", 60)
 OUTBOX_RETRY_MAX_SECONDS = env_int("HINDSIGHT_OUTBOX_RETRY_MAX_SECONDS", 6 * 60 * 60)
 # A worker silent for this long is presumed dead; the sweeper re-defers the emails it held.
 OUTBOX_STALLED_WORKER_SECONDS = env_int("HINDSIGHT_OUTBOX_STALLED_WORKER_SECONDS", 120)
+# Seconds a webhook endpoint may take to answer before the attempt counts as failed (its
+# retries follow the outbox's pauses and attempts above).
+WEBHOOK_TIMEOUT = env_int("HINDSIGHT_WEBHOOK_TIMEOUT", 10)
 # How often the sweeper re-queues deliveries whose job was lost (cron syntax, in UTC).
 OUTBOX_SWEEP_CRON = env_str("HINDSIGHT_OUTBOX_SWEEP_CRON", default="* * * * *")
 # When the worker queues the daily reminder digests (cron syntax, in UTC).
