@@ -5,6 +5,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+# The Redis task queue on a redis-server of the test's own.
+from tests.outbox.conftest import redis_queue  # noqa: F401
+
 # A postmortem ready for review, to drive the workflow actions that raise events.
 from tests.postmortems.conftest import postmortem, ready, standard_template  # noqa: F401
 from webhooks.models import PayloadFormat

@@ -3,6 +3,7 @@ delivery log; nobody else gets in."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from outbox.models import DeliveryStatus
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -102,3 +103,54 @@ def test_people_who_are_not_staff_cannot_see_endpoints_or_deliveries(author_clie
     for name in ("webhookendpoint", "webhookdelivery"):
         response = author_client.get(reverse(f"admin:webhooks_{name}_changelist"))
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_staff_change_the_events_of_an_endpoint(superuser, make_client, endpoint):
+    endpoint, _secret = endpoint
+    response = make_client(superuser).post(
+        reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk]),
+        {
+            "name": "Ops receiver",
+            "url": endpoint.url,
+            "format": "teams",
+            "events": ["action_item.overdue"],
+        },
+    )
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.events == ["action_item.overdue"] and endpoint.format == "teams"
+    assert not endpoint.is_active
+
+
+def _log_of_size(endpoint, count):
+    now = timezone.now()
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint,
+            event="incident.declared",
+            payload={"n": n},
+            next_attempt_at=now,
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_the_delivery_log_and_endpoint_list_take_the_same_queries_at_any_size(
+    superuser, make_client, endpoint, size, django_assert_max_num_queries
+):
+    endpoint, _secret = endpoint
+    _log_of_size(endpoint, size)
+    client = make_client(superuser)
+    # Session, user, the endpoint filter's choices and the one chosen, the date hierarchy, the
+    # counts, the page of deliveries with their endpoints: 8 at any size.
+    with django_assert_max_num_queries(8):
+        log = client.get(
+            reverse("admin:webhooks_webhookdelivery_changelist")
+            + f"?endpoint__id__exact={endpoint.pk}"
+        )
+    assert log.status_code == 200
+    # Session, user, the counts, the page of endpoints with their failing deliveries counted.
+    with django_assert_max_num_queries(5):
+        endpoints = client.get(reverse("admin:webhooks_webhookendpoint_changelist"))
+    assert endpoints.status_code == 200

@@ -1,11 +1,15 @@
-"""The real task queue worker delivers webhooks on committed data, retrying a receiver that
-answered 500 after the outbox's pause."""
+"""The real task queue workers deliver webhooks on committed data: procrastinate's, retrying a
+receiver that answered 500 after the outbox's pause, and an RQ worker process on a real
+redis-server."""
 
+import sys
 import time
 
 import pytest
 
 from outbox.models import DeliveryStatus
+from tests.outbox.conftest import free_port
+from tests.outbox.processes import print_logs, start_process, stop_processes, worker_environment
 from webhooks.models import WebhookDelivery
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data")]
@@ -34,3 +38,28 @@ def test_the_worker_retries_after_a_500_and_delivers_once(
     assert [r.headers["X-Hindsight-Event"] for r in receiver.received] == [
         "postmortem.review_requested"
     ] * 2
+
+
+def test_with_the_redis_queue_an_rq_worker_process_delivers_the_webhook(
+    redis_queue, endpoint, receiver, ready, reviewer, author_client, tmp_path
+):
+    redis_queue.start()
+    response = author_client.post(
+        ready.review_url(), {"action": "request_review", "reviewers": [reviewer.pk]}
+    )
+    assert response.status_code == 302
+    env = worker_environment(free_port(), HINDSIGHT_TASK_QUEUE="redis", REDIS_URL=redis_queue.url)
+    worker = start_process(
+        [sys.executable, "manage.py", "queue_worker", "--burst"], env, tmp_path, "worker"
+    )
+    try:
+        assert worker.wait(timeout=60) == 0
+    except BaseException:
+        print_logs([worker])
+        raise
+    finally:
+        stop_processes([worker])
+
+    [request] = receiver.received
+    assert request.json["event"] == "postmortem.review_requested"
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.SENT
