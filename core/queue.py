@@ -130,7 +130,7 @@ def live_jobs(job_ids: Iterable[int], *, now: datetime, stalled_after: timedelta
     if not job_ids:
         return set()
     if backend() == REDIS:
-        return _live_jobs_in_redis(job_ids)
+        return _live_jobs_in_redis(job_ids, since=now - stalled_after)
     from django.db.models import Q
     from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -249,21 +249,28 @@ def _enqueue_in_redis(declared: Task, job_id: int, kwargs: dict, delay: timedelt
         queue.enqueue(run_job, **options)
 
 
-def _live_jobs_in_redis(job_ids: list[int]) -> set[int]:
+def _live_jobs_in_redis(job_ids: list[int], *, since: datetime) -> set[int]:
+    """Jobs waiting or scheduled, or running with a heartbeat after ``since`` (RQ itself marks
+    a dead worker's job failed only at its next maintenance, minutes later)."""
     from redis.exceptions import RedisError
     from rq.job import Job, JobStatus
 
-    waiting = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
+    waiting = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
     try:
         jobs = Job.fetch_many(
             [f"{REDIS_JOB_PREFIX}{job_id}" for job_id in job_ids], connection=redis_connection()
         )
     except RedisError as error:
         raise QueueUnreachable(f"Redis cannot be reached: {error}") from error
+
+    def live(job) -> bool:
+        status = job.get_status(refresh=False)
+        if status == JobStatus.STARTED:
+            return job.last_heartbeat is not None and job.last_heartbeat >= since
+        return status in waiting
+
     return {
-        job_id
-        for job_id, job in zip(job_ids, jobs, strict=True)
-        if job is not None and job.get_status(refresh=False) in waiting
+        job_id for job_id, job in zip(job_ids, jobs, strict=True) if job is not None and live(job)
     }
 
 

@@ -6,14 +6,16 @@ what Redis lost."""
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from rq import Queue
+from rq.job import Job, JobStatus
 
 from core import queue
 from outbox.models import DeliveryStatus, OutgoingEmail
-from outbox.services import OUTBOX_QUEUE, send_email
+from outbox.services import OUTBOX_QUEUE, send_email, sweep
 from tests.outbox.processes import (
     ROOT,
     print_logs,
@@ -168,3 +170,25 @@ def test_queue_cron_has_nothing_to_do_with_the_postgresql_queue():
     )
     assert result.returncode == 0
     assert "its workers run the periodic jobs" in result.stdout
+
+
+def test_the_sweeper_asks_redis_which_delivery_jobs_will_still_run(redis_queue, pinned_now):
+    redis_queue.start()
+    waiting, lost, stalled = (
+        send_email(to=["pat@example.com"], subject=f"Email {n}", body="Hi.") for n in range(3)
+    )
+    connection = queue.redis_connection()
+    Job.fetch(f"hindsight-{lost.job_id}", connection=connection).delete()
+    # Taken by a worker that died: started, its last heartbeat long before the allowed silence.
+    job = Job.fetch(f"hindsight-{stalled.job_id}", connection=connection)
+    job.set_status(JobStatus.STARTED)
+    job.heartbeat(pinned_now - timedelta(hours=1), ttl=600)
+
+    assert sweep() == 2
+
+    jobs = {email.subject: email.job_id for email in OutgoingEmail.objects.all()}
+    assert jobs["Email 0"] == waiting.job_id
+    assert jobs["Email 1"] != lost.job_id and jobs["Email 2"] != stalled.job_id
+    queued = set(Queue(OUTBOX_QUEUE, connection=connection).get_job_ids())
+    assert {f"hindsight-{job_id}" for job_id in jobs.values()} <= queued
+    assert sweep() == 0
