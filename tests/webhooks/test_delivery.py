@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from actions.models import ActionStatus
 from actions.services import action_item_create, action_item_set_status, publish_overdue_items
-from incidents.services import incident_create
+from incidents.services import incident_create, incident_update
 from outbox.models import DeliveryStatus
 from postmortems.models import PostmortemStatus
 from tests.factories import ActionItemFactory, PostmortemFactory, UserFactory
@@ -184,6 +184,28 @@ def test_an_endpoint_hears_only_the_events_it_chose(receiver, staff, author):
     assert list(WebhookDelivery.objects.values_list("event", "payload__incident__title")) == [
         ("incident.resolved", "Over already")
     ]
+
+
+def test_resolving_an_open_incident_is_an_event_and_other_edits_are_not(endpoint, author):
+    incident = _declare(author, title="Open")
+    incident, _changes = incident_update(
+        incident=incident,
+        editor=author,
+        loaded_version=incident.updated_at.isoformat(),
+        title="Open, renamed",
+    )
+    ended = incident.started_at + timedelta(hours=1)
+    incident_update(
+        incident=incident,
+        editor=author,
+        loaded_version=incident.updated_at.isoformat(),
+        status="resolved",
+        mitigated_at=ended,
+        resolved_at=ended,
+    )
+    assert list(
+        WebhookDelivery.objects.order_by("pk").values_list("event", "payload__incident__status")
+    ) == [("incident.declared", "investigating"), ("incident.resolved", "resolved")]
 
 
 def test_nothing_is_recorded_when_the_step_rolls_back(endpoint, author):
