@@ -9,7 +9,7 @@ import pytest
 from tests.outbox.conftest import redis_queue  # noqa: F401
 
 # A postmortem ready for review, to drive the workflow actions that raise events.
-from tests.postmortems.conftest import postmortem, ready, standard_template  # noqa: F401
+from tests.postmortems.conftest import people, postmortem, ready, standard_template  # noqa: F401
 from webhooks.models import PayloadFormat
 from webhooks.services import endpoint_create
 
