@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -219,9 +220,15 @@ def run_postgres_worker(*, concurrency: int = 1, burst: bool = False, **options)
 
 
 def redis_connection():
+    """This process's client of ``REDIS_URL`` (its pool is reused, and reset after a fork)."""
+    return _redis_client(settings.REDIS_URL)
+
+
+@cache
+def _redis_client(url: str):
     from redis import Redis
 
-    return Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=10)
+    return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
 
 
 def _rq_retry(declared: Task):
