@@ -208,8 +208,8 @@ def _defer_in_postgres(declared: Task, kwargs: dict, delay: timedelta | None) ->
 
 
 def run_postgres_worker(*, concurrency: int = 1, burst: bool = False, **options) -> None:
-    """What `manage.py procrastinate worker` runs; ``burst`` stops once nothing is left to do.
-    ``options`` go to procrastinate's ``run_worker``."""
+    """What `manage.py procrastinate worker` runs (and `queue_worker` with PostgreSQL): ``burst``
+    stops once nothing is left to do; ``options`` go to procrastinate's ``run_worker``."""
     from procrastinate.contrib.django import app
 
     with app.replace_connector(app.connector.get_worker_connector()):
