@@ -195,6 +195,12 @@ POSTMORTEM_REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 1)
 # for deployments that outgrow PostgreSQL as a queue (run `manage.py queue_cron` once too).
 HINDSIGHT_TASK_QUEUE = env_choice("HINDSIGHT_TASK_QUEUE", ("postgres", "redis"), "postgres")
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}."
+    )
 
 
 # --- Operations: readiness, metrics, logs --------------------------------------------------
