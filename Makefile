@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install db migrate demo run test lint format browser check-deploy clean bench bench-all loadtest
+.PHONY: help install db migrate demo run test lint format browser redis check-deploy clean bench bench-all loadtest
 
 help:
 	@echo "make run    - install, migrate, load demo data; serve on http://127.0.0.1:8000 with a worker"
@@ -44,6 +44,13 @@ browser:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium is missing and could not be installed." >&2; exit 1; }
 
+# The Redis task queue's tests start their own redis-server; install Debian's if it is missing.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "Installing Debian's redis-server for the Redis task queue tests..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
+	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server is missing and could not be installed." >&2; exit 1; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -52,7 +59,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: db browser lint
+test: db browser redis lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 

@@ -27,6 +27,7 @@ from actions.models import (
     local_today,
     zone_of,
 )
+from core import events
 from core.emails import render_plain_text
 from core.models import Role
 from notifications.models import NotificationKind
@@ -104,6 +105,9 @@ def action_item_create(
         description=_("Added the action item “%(title)s”") % {"title": title},
     )
     _tell_new_owner(item, actor=created_by)
+    events.publish(events.ACTION_ITEM_CREATED, actor=created_by, action_item=item)
+    if owner is not None:
+        events.publish(events.ACTION_ITEM_ASSIGNED, actor=created_by, action_item=item)
     return item
 
 
@@ -136,6 +140,10 @@ def action_item_update(*, item: ActionItem, changed_by, reason: str = "", **chan
     _record_changes(item, tracked, changed_by=changed_by, reason=reason.strip())
     if any(name == "owner_id" for name, _old, _new in tracked):
         _tell_new_owner(item, actor=changed_by)
+        if item.owner_id is not None:
+            events.publish(events.ACTION_ITEM_ASSIGNED, actor=changed_by, action_item=item)
+    if any(name == "status" for name, _old, _new in tracked) and item.status == ActionStatus.DONE:
+        events.publish(events.ACTION_ITEM_DONE, actor=changed_by, action_item=item)
     if postmortem is not None:
         record_document_change(
             postmortem=postmortem,
@@ -436,6 +444,23 @@ def send_action_reminders(*, now: datetime | None = None, dry_run: bool = False)
             logger.exception("Could not queue %s to %s", reminder.kind, reminder.recipient)
             run.failed.append((reminder, error))
     return run
+
+
+def publish_overdue_items(*, now: datetime | None = None) -> int:
+    """Tell the listeners (outbound webhooks) of every open item past its due date (on the
+    default calendar); they keep one event per item and due date, so the daily run may repeat.
+    Returns how many were published."""
+    today = timezone.localdate(now or timezone.now())
+    overdue = (
+        ActionItem.objects.filter(status__in=TO_DO, due_date__lt=today)
+        .select_related("postmortem__incident", "owner")
+        .order_by("pk")
+    )
+    count = 0
+    for item in overdue.iterator(chunk_size=500):
+        events.publish(events.ACTION_ITEM_OVERDUE, action_item=item)
+        count += 1
+    return count
 
 
 @transaction.atomic

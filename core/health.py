@@ -1,19 +1,18 @@
 """What a load balancer asks before sending traffic: can this process serve requests now?
 
 Each check returns ``None`` when it passes, or a sentence saying what is wrong. They read the
-database directly and know no app, so they work before and after the task queue is installed.
+database (or the task queue's Redis) directly and know no app, so they work before and after the
+task queue is installed.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-# The task queue's workers record a heartbeat here every few seconds (procrastinate 3.x) and
-# delete their row when they stop.
-WORKERS_TABLE = "procrastinate_workers"
+from core import queue
 
 
 def check_database() -> str | None:
@@ -41,22 +40,14 @@ def check_migrations() -> str | None:
     return None
 
 
-def last_worker_heartbeat() -> datetime | None:
-    """The newest heartbeat of any task-queue worker, or None if none was ever seen (or the
-    queue's tables do not exist yet)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [WORKERS_TABLE])
-        if not cursor.fetchone()[0]:
-            return None
-        cursor.execute(f"SELECT max(last_heartbeat) FROM {WORKERS_TABLE}")
-        return cursor.fetchone()[0]
-
-
 def check_worker() -> str | None:
     stale_after = settings.HINDSIGHT_WORKER_STALE_AFTER
     if stale_after <= 0:
         return None  # switched off: this deployment does not want readiness tied to workers
-    heartbeat = last_worker_heartbeat()
+    try:
+        heartbeat = queue.last_worker_heartbeat()
+    except queue.QueueUnreachable as error:
+        return f"The task queue cannot be reached: {error}"
     if heartbeat is None:
         return "No task-queue worker has been seen; start one."
     silent_for = timezone.now() - heartbeat

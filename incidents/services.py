@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import events
 from incidents import changes, similarity
 from incidents.models import (
     MOMENT_FIELDS,
@@ -16,6 +17,7 @@ from incidents.models import (
     Incident,
     IncidentChange,
     IncidentField,
+    Status,
     Tag,
     TimelineEntry,
     TimelineEntryChange,
@@ -86,6 +88,9 @@ def incident_create(*, created_by, services=(), tags=(), commander=None, **facts
     incident.services.set(services)
     incident.tags.set(Tag.from_names(tags))
     similarity.record_change(incident)
+    events.publish(events.INCIDENT_DECLARED, actor=created_by, incident=incident)
+    if incident.status == Status.RESOLVED:
+        events.publish(events.INCIDENT_RESOLVED, actor=created_by, incident=incident)
     return incident
 
 
@@ -152,6 +157,8 @@ def incident_update(
             description=_("Changed the incident's %(facts)s.")
             % {"facts": ", ".join(str(IncidentField(f).label).lower() for f in documented)},
         )
+    if "status" in changed and incident.status == Status.RESOLVED:
+        events.publish(events.INCIDENT_RESOLVED, actor=editor, incident=incident)
     return incident, recorded
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import events
 from core.models import Role, User
 from postmortems.audit import record_audit
 from postmortems.models import Amendment, AmendmentStatus, AuditAction, Postmortem
@@ -188,6 +189,7 @@ def approve_amendment(*, amendment: Amendment, actor: User, seen_version: int) -
         recipients=[*_writers(postmortem), amendment.opened_by, *editors],
         amendment=amendment,
     )
+    events.publish(events.POSTMORTEM_AMENDED, actor=actor, postmortem=postmortem)
     return postmortem
 
 

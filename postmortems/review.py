@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from actions.selectors import approval_blockers, needs_no_actions_confirmation
+from core import events
 from core.models import Role, User
 from postmortems.audit import record_audit
 from postmortems.models import (
@@ -125,6 +126,7 @@ def request_review(*, postmortem: Postmortem, actor: User, reviewers) -> Postmor
         actor=actor,
         recipients=_reviewers(postmortem),
     )
+    events.publish(events.REVIEW_REQUESTED, actor=actor, postmortem=postmortem)
     return postmortem
 
 
@@ -229,6 +231,8 @@ def approve(
         required=settings.POSTMORTEM_REQUIRED_APPROVALS,
         count=approvals(postmortem),
     )
+    if postmortem.status == S.APPROVED:
+        events.publish(events.POSTMORTEM_APPROVED, actor=actor, postmortem=postmortem)
     return postmortem
 
 
@@ -266,6 +270,7 @@ def publish(
         actor=actor,
         recipients=[*_writers(postmortem), *_reviewers(postmortem), *managers],
     )
+    events.publish(events.POSTMORTEM_PUBLISHED, actor=actor, postmortem=postmortem)
     return postmortem
 
 

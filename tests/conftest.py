@@ -142,19 +142,18 @@ def _clear_task_queue():
 
 @pytest.fixture
 def run_worker(transactional_db):
-    """Run a real procrastinate worker (what `manage.py procrastinate worker` runs) in this
+    """Run a real procrastinate worker (what `manage.py queue_worker --burst` runs) in this
     process until no job is left to do now. Needs committed data: the worker has its own
     database connections."""
-    from procrastinate.contrib.django import app
+    from core import queue
 
     _clear_task_queue()
 
     def work(errors, options):
         try:
-            with app.replace_connector(app.connector.get_worker_connector()):
-                app.run_worker(
-                    wait=False, install_signal_handlers=False, listen_notify=False, **options
-                )
+            queue.run_postgres_worker(
+                burst=True, install_signal_handlers=False, listen_notify=False, **options
+            )
         except BaseException as error:
             errors.append(error)
 

@@ -7,3 +7,9 @@ class WebhooksConfig(AppConfig):
 
     name = "webhooks"
     verbose_name = _("Webhooks")
+
+    def ready(self):
+        from core import events
+        from webhooks.services import record_event
+
+        events.subscribe(record_event)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_networks, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -179,6 +179,11 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("HINDSIGHT_OUTBOX_RETRY_BASE_SECONDS", 60)
 OUTBOX_RETRY_MAX_SECONDS = env_int("HINDSIGHT_OUTBOX_RETRY_MAX_SECONDS", 6 * 60 * 60)
 # A worker silent for this long is presumed dead; the sweeper re-defers the emails it held.
 OUTBOX_STALLED_WORKER_SECONDS = env_int("HINDSIGHT_OUTBOX_STALLED_WORKER_SECONDS", 120)
+# Seconds a webhook endpoint may take to answer before the attempt counts as failed (its
+# retries follow the outbox's pauses and attempts above).
+WEBHOOK_TIMEOUT = env_int("HINDSIGHT_WEBHOOK_TIMEOUT", 10)
+# How often the sweeper re-queues deliveries whose job was lost (cron syntax, in UTC).
+OUTBOX_SWEEP_CRON = env_str("HINDSIGHT_OUTBOX_SWEEP_CRON", default="* * * * *")
 # When the worker queues the daily reminder digests (cron syntax, in UTC).
 ACTION_REMINDER_CRON = env_str("HINDSIGHT_REMINDER_CRON", default="0 7 * * *")
 
@@ -232,6 +237,19 @@ SPECTACULAR_SETTINGS = {
 API_RATE_LIMIT = env_rate("HINDSIGHT_API_RATE_LIMIT", default="600/minute")
 # The longest life a personal access token may be given, in days.
 API_TOKEN_MAX_DAYS = env_int("HINDSIGHT_API_TOKEN_MAX_DAYS", 365)
+
+
+# --- Task queue (core/queue.py) -------------------------------------------------------------
+# "postgres": procrastinate in the database above, no other service. "redis": RQ on REDIS_URL,
+# for deployments that outgrow PostgreSQL as a queue (run `manage.py queue_cron` once too).
+HINDSIGHT_TASK_QUEUE = env_choice("HINDSIGHT_TASK_QUEUE", ("postgres", "redis"), "postgres")
+REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}."
+    )
 
 
 # --- Operations: readiness, metrics, logs --------------------------------------------------

@@ -1,4 +1,4 @@
-"""The daily reminders run as a procrastinate periodic job on the worker, idempotent per day."""
+"""The daily reminders run as a periodic job of the task queue (procrastinate here) on the worker, idempotent per day."""
 
 from datetime import timedelta
 
@@ -8,6 +8,7 @@ from django.utils import timezone
 from procrastinate.contrib.django import app
 
 from actions.tasks import send_reminders
+from core import queue
 from core.models import Role
 from tests.factories import ActionItemFactory, UserFactory
 
@@ -15,13 +16,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 def test_the_daily_reminder_job_is_registered_as_a_periodic_task(settings):
+    [declared] = [t for t in queue.periodic_tasks() if t.name == "actions.send_reminders"]
+    assert declared.cron == settings.ACTION_REMINDER_CRON and declared.function is send_reminders
     [periodic] = [
         task
         for task in app.periodic_registry.periodic_tasks.values()
         if task.task.name == "actions.send_reminders"
     ]
     assert periodic.cron == settings.ACTION_REMINDER_CRON
-    assert send_reminders.name == "actions.send_reminders"
 
 
 def test_running_the_reminder_job_twice_the_same_day_sends_each_person_one_email(run_worker):

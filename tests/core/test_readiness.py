@@ -9,7 +9,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.urls import reverse
 from django.utils import timezone
 
-from core import health
+from core import health, queue
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +21,17 @@ def workers_table():
     back afterwards); once installed, the real one is used."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {health.WORKERS_TABLE} ("
+            f"CREATE TABLE IF NOT EXISTS {queue.POSTGRES_WORKERS_TABLE} ("
             " id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY,"
             " last_heartbeat timestamp with time zone NOT NULL DEFAULT NOW())"
         )
-        cursor.execute(f"DELETE FROM {health.WORKERS_TABLE}")
+        cursor.execute(f"DELETE FROM {queue.POSTGRES_WORKERS_TABLE}")
 
 
 def record_heartbeat(seconds_ago: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {health.WORKERS_TABLE} (last_heartbeat) VALUES (%s)",
+            f"INSERT INTO {queue.POSTGRES_WORKERS_TABLE} (last_heartbeat) VALUES (%s)",
             [timezone.now() - timedelta(seconds=seconds_ago)],
         )
 
@@ -107,13 +107,13 @@ def test_not_ready_when_no_worker_row_exists(client, workers_table):
 
 def test_not_ready_but_no_error_before_the_task_queue_has_its_tables(client):
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {health.WORKERS_TABLE} CASCADE")
+        cursor.execute(f"DROP TABLE IF EXISTS {queue.POSTGRES_WORKERS_TABLE} CASCADE")
 
     response = client.get(reverse("readyz"))
 
     assert response.status_code == 503
     assert response.json()["failed"] == ["worker"]
-    assert health.last_worker_heartbeat() is None
+    assert queue.last_worker_heartbeat() is None
 
 
 def test_worker_check_can_be_switched_off(client, settings):

@@ -1,10 +1,16 @@
 import email
+import shutil
 import socket
+import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 # A postmortem ready for review, to drive the workflow actions that send email.
 from tests.postmortems.conftest import postmortem, ready, standard_template  # noqa: F401
@@ -78,5 +84,52 @@ def smtp(settings):
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+@dataclass
+class RedisServer:
+    """A real redis-server (Debian's) on a local port, its files in a temporary folder; the port
+    refuses connections until ``start()``."""
+
+    port: int
+    directory: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+            + ["--dir", str(self.directory), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if Redis.from_url(self.url).ping():
+                    return
+            except RedisConnectionError:
+                time.sleep(0.05)
+        pytest.fail("redis-server did not start within 10 s")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def redis_queue(settings, tmp_path):
+    """Switch the task queue to Redis, on a redis-server of this test's own (not started)."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: `make test` installs it (Debian's redis-server).")
+    server = RedisServer(port=free_port(), directory=tmp_path)
+    settings.HINDSIGHT_TASK_QUEUE = "redis"
+    settings.REDIS_URL = server.url
     yield server
     server.stop()

@@ -4,8 +4,6 @@ four signed-in people, while the mail server refuses connections; every one succ
 real SMTP server comes up and every expected email arrives exactly once."""
 
 import http.client
-import os
-import subprocess
 import sys
 import time
 import uuid
@@ -16,7 +14,6 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.db import connection
 
 from core.models import Role
 from outbox.models import DeliveryStatus, OutgoingEmail
@@ -24,10 +21,15 @@ from postmortems import review
 from postmortems.models import Comment
 from tests.factories import PASSWORD, UserFactory
 from tests.outbox.conftest import free_port
+from tests.outbox.processes import (
+    print_logs,
+    start_process,
+    stop_processes,
+    wait_until,
+    worker_environment,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = 200
-DEADLINE_SECONDS = 45  # for each phase: start-up, posting, delivery
 
 pytestmark = [
     pytest.mark.slow,
@@ -70,51 +72,6 @@ class Session:
         assert response.status == 302, f"{username} could not sign in ({response.status})"
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _environment(smtp_port: int) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.outbox.production_like_settings",
-        DATABASE_URL=_database_url(),
-        DJANGO_SECRET_KEY=uuid.uuid4().hex * 2,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(smtp_port),
-        EMAIL_TIMEOUT="5",
-        # Retry every second or two, and never give up during the test.
-        HINDSIGHT_OUTBOX_RETRY_BASE_SECONDS="1",
-        HINDSIGHT_OUTBOX_RETRY_MAX_SECONDS="2",
-        HINDSIGHT_OUTBOX_MAX_ATTEMPTS="1000",
-        DJANGO_LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def _start(command, env, log_dir, name):
-    log = open(log_dir / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    process.log = log
-    process.name = name
-    return process
-
-
-def _wait_until(condition, what, processes):
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        for process in processes:
-            assert process.poll() is None, f"{process.name} exited with {process.returncode}"
-        if condition():
-            return
-        time.sleep(0.25)
-    pytest.fail(f"Timed out waiting for {what}")
-
-
 def _healthy(port) -> bool:
     try:
         return Session().request(port, "GET", "/healthz/").status == 200
@@ -136,18 +93,18 @@ def test_two_web_processes_and_two_workers_lose_no_email_while_smtp_is_down(
         person.save(update_fields=["password"])
     everyone = {person.email for person in people}
 
-    env = _environment(smtp.port)
+    env = worker_environment(smtp.port)
     web_ports = [free_port(), free_port()]
     processes = []
     try:
         for n, port in enumerate(web_ports):
             command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi"]
             command += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "30"]
-            processes.append(_start(command, env, tmp_path, f"web{n}"))
+            processes.append(start_process(command, env, tmp_path, f"web{n}"))
         for n in range(2):
-            command = [sys.executable, "manage.py", "procrastinate", "worker"]
-            processes.append(_start(command, env, tmp_path, f"worker{n}"))
-        _wait_until(lambda: all(_healthy(port) for port in web_ports), "web processes", processes)
+            command = [sys.executable, "manage.py", "queue_worker"]
+            processes.append(start_process(command, env, tmp_path, f"worker{n}"))
+        wait_until(lambda: all(_healthy(port) for port in web_ports), "web processes", processes)
 
         sessions = {}
         for n, person in enumerate(people):
@@ -186,7 +143,7 @@ def test_two_web_processes_and_two_workers_lose_no_email_while_smtp_is_down(
         assert len(expected) == ACTIONS * 3
 
         # The workers are trying, and the mail server refuses them.
-        _wait_until(
+        wait_until(
             lambda: (
                 OutgoingEmail.objects.filter(attempts__gte=1, kind="comment").count() >= ACTIONS
             ),
@@ -200,7 +157,7 @@ def test_two_web_processes_and_two_workers_lose_no_email_while_smtp_is_down(
         )
 
         smtp.start()
-        _wait_until(
+        wait_until(
             lambda: not OutgoingEmail.objects.pending().exists(), "every delivery", processes
         )
         time.sleep(1)  # a duplicate, were there one, would have arrived by now
@@ -223,19 +180,7 @@ def test_two_web_processes_and_two_workers_lose_no_email_while_smtp_is_down(
         )
         assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     except BaseException:
-        for process in processes:
-            process.log.flush()
-            print(
-                f"--- {process.name} ---\n" + (tmp_path / f"{process.name}.log").read_text()[-3000:]
-            )
+        print_logs(processes)
         raise
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-            process.log.close()
+        stop_processes(processes)
