@@ -144,6 +144,23 @@ def live_jobs(job_ids: Iterable[int], *, now: datetime, stalled_after: timedelta
     )
 
 
+def failed_jobs(job_ids: Iterable[int]) -> set[int]:
+    """Those of ``job_ids`` the queue gave up on (every retry failed). Raises QueueUnreachable
+    when Redis does not answer."""
+    job_ids = [job_id for job_id in job_ids if job_id is not None]
+    if not job_ids:
+        return set()
+    if backend() == REDIS:
+        return _failed_jobs_in_redis(job_ids)
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    return set(
+        ProcrastinateJob.objects.filter(id__in=job_ids, status="failed").values_list(
+            "id", flat=True
+        )
+    )
+
+
 def last_worker_heartbeat() -> datetime | None:
     """The newest heartbeat of any worker, or None if none is known (or the queue's tables do
     not exist yet). Raises QueueUnreachable when Redis does not answer."""
@@ -278,6 +295,23 @@ def _live_jobs_in_redis(job_ids: list[int], *, since: datetime) -> set[int]:
 
     return {
         job_id for job_id, job in zip(job_ids, jobs, strict=True) if job is not None and live(job)
+    }
+
+
+def _failed_jobs_in_redis(job_ids: list[int]) -> set[int]:
+    from redis.exceptions import RedisError
+    from rq.job import Job, JobStatus
+
+    try:
+        jobs = Job.fetch_many(
+            [f"{REDIS_JOB_PREFIX}{job_id}" for job_id in job_ids], connection=redis_connection()
+        )
+    except RedisError as error:
+        raise QueueUnreachable(f"Redis cannot be reached: {error}") from error
+    return {
+        job_id
+        for job_id, job in zip(job_ids, jobs, strict=True)
+        if job is not None and job.get_status(refresh=False) == JobStatus.FAILED
     }
 
 

@@ -17,12 +17,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from procrastinate import RetryStrategy, manager, tasks
-from procrastinate.contrib.django.django_connector import DjangoConnector
-from procrastinate.contrib.django.models import ProcrastinateJob
 
 from actions.models import ActionStatus
 from actions.services import ActionItemError, action_item_create, action_item_set_status
+from core import queue
 from core.forms import (
     ENTRY_MAX_LENGTH,
     LONG_TEXT_MAX_LENGTH,
@@ -45,7 +43,6 @@ from postmortems.services import (
 
 IMPORT_MARKDOWN_TASK = "imports.import_markdown"
 # A run that crashed (the database went away) rolled back whole: it is simply run again.
-IMPORT_RETRY = RetryStrategy(max_attempts=3, exponential_wait=30)
 
 
 class ImportRefused(Exception):
@@ -227,10 +224,9 @@ def markdown_import_queue(*, markdown_import: MarkdownImport, actor) -> Markdown
     markdown_import = MarkdownImport.objects.select_for_update().get(pk=markdown_import.pk)
     if markdown_import.queued_at is not None:
         raise ImportRefused(_("This upload is being imported already."))
-    deferrer = tasks.configure_task(
-        name=IMPORT_MARKDOWN_TASK, job_manager=manager.JobManager(DjangoConnector())
+    markdown_import.job_id = queue.defer(
+        IMPORT_MARKDOWN_TASK, markdown_import_id=markdown_import.pk
     )
-    markdown_import.job_id = deferrer.defer(markdown_import_id=markdown_import.pk)
     markdown_import.queued_at = timezone.now()
     markdown_import.save(update_fields=["job_id", "queued_at"])
     return markdown_import
@@ -240,7 +236,10 @@ def markdown_import_job_failed(markdown_import: MarkdownImport) -> bool:
     """The worker gave up on the import (after its retries): the job's state says so."""
     if markdown_import.job_id is None or markdown_import.imported_at is not None:
         return False
-    return ProcrastinateJob.objects.filter(pk=markdown_import.job_id, status="failed").exists()
+    try:
+        return markdown_import.job_id in queue.failed_jobs([markdown_import.job_id])
+    except queue.QueueUnreachable:
+        return False
 
 
 @transaction.atomic

@@ -1,16 +1,10 @@
-"""Imports' jobs, run by `manage.py procrastinate worker`."""
+"""Imports' jobs, run by the task queue's workers (core/queue.py)."""
 
-from django.db import close_old_connections
-from procrastinate.contrib.django import app
-
+from core import queue
 from imports import services
 
 
-@app.task(name=services.IMPORT_MARKDOWN_TASK, retry=services.IMPORT_RETRY)
+# Retried: a run imports only the files not imported yet, so a second one adds nothing.
+@queue.task(name=services.IMPORT_MARKDOWN_TASK, retries=3, retry_wait_seconds=30)
 def import_markdown(markdown_import_id: int) -> str:
-    # Sync jobs run in worker threads: give each the fresh-connection rules of a request.
-    close_old_connections()
-    try:
-        return services.markdown_import_run(markdown_import_id=markdown_import_id)
-    finally:
-        close_old_connections()
+    return services.markdown_import_run(markdown_import_id=markdown_import_id)

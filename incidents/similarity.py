@@ -21,9 +21,8 @@ from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, Wh
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from procrastinate import manager, tasks
-from procrastinate.contrib.django.django_connector import DjangoConnector
 
+from core import queue
 from core.search import SEARCH_CONFIG, search_words
 from incidents.models import Incident, IncidentField, SimilarIncident, SimilarityChange
 
@@ -226,11 +225,9 @@ def forget_incident(incident: Incident) -> None:
 
 
 def _defer_refresh() -> None:
-    # Deferred through Django's connection, so the job is part of the caller's transaction.
-    deferrer = tasks.configure_task(
-        name=REFRESH_TASK, job_manager=manager.JobManager(DjangoConnector())
-    )
-    deferrer.defer()
+    # Part of the caller's transaction with PostgreSQL's queue; with Redis, enqueued after it
+    # commits (the periodic refresh finds a change whose job was lost).
+    queue.defer(REFRESH_TASK)
 
 
 def _lock() -> None:
