@@ -91,6 +91,10 @@ class User(AbstractUser):
         return role in self.role_names
 
     @property
+    def is_author(self) -> bool:
+        return self.has_role(Role.AUTHOR)
+
+    @property
     def is_reviewer(self) -> bool:
         return self.has_role(Role.REVIEWER)
 

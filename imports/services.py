@@ -27,7 +27,6 @@ from core.forms import (
     NOTE_MAX_LENGTH,
     SECTION_MAX_LENGTH,
 )
-from core.models import Role
 from imports.markdown import ParsedPostmortem, parse_markdown
 from imports.models import MarkdownImport, MarkdownImportFile
 from incidents.changes import ChangeRefused
@@ -51,7 +50,7 @@ class ImportRefused(Exception):
 
 def may_import(user) -> bool:
     """Importing writes a postmortem (the importer is its author): Authors and staff may."""
-    return user.is_authenticated and (user.is_staff or user.has_role(Role.AUTHOR))
+    return user.is_authenticated and (user.is_staff or user.is_author)
 
 
 def content_hash(text: str) -> str:

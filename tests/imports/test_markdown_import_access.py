@@ -27,6 +27,17 @@ def test_authors_and_staff_may_import(request, make_client, who, status):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "offered"), [("outsider", False), ("author", True), ("staff", True)]
+)
+def test_the_incident_list_offers_the_import_only_to_those_who_may(
+    request, make_client, who, offered
+):
+    page = make_client(request.getfixturevalue(who)).get(reverse("incidents:list"))
+    assert (reverse("imports:markdown-upload") in page.content.decode()) is offered
+
+
+@pytest.mark.django_db
 def test_signed_out_people_are_sent_to_sign_in(client):
     response = client.get(reverse("imports:markdown-upload"))
     assert response.status_code == 302 and "/login/" in response["Location"]
