@@ -61,3 +61,14 @@ def env_networks(
                 f"{name} must list networks such as 10.0.0.0/8, not {item!r}."
             ) from None
     return networks
+
+
+def env_pairs(name: str) -> list[tuple[str, str]]:
+    """A comma-separated list of ``key=value`` pairs, in order; a key may repeat."""
+    pairs = []
+    for item in env_list(name):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must list pairs such as a=b,c=d, not {item!r}.")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
