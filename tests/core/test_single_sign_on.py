@@ -4,6 +4,7 @@ exchanges the code, checks the signed ID token against the provider's JWKS and r
 """
 
 import importlib
+import io
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import requests
 from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from core.models import Role, User
@@ -274,3 +276,21 @@ def test_sign_in_commits_the_new_user(client, provider):
     )
     assert _sign_in(client, provider, _person(groups=["sre-leads"])).status_code == 302
     assert _roles(User.objects.get(username="alex")) == {"Manager"}
+
+
+def test_the_endpoints_command_prints_the_variables_from_discovery(provider):
+    out = io.StringIO()
+    call_command("oidc_endpoints", provider, stdout=out)
+    assert out.getvalue().splitlines() == [
+        f"OIDC_OP_ISSUER={provider}",
+        f"OIDC_OP_AUTHORIZATION_ENDPOINT={provider}/authorize",
+        f"OIDC_OP_TOKEN_ENDPOINT={provider}/token",
+        f"OIDC_OP_USER_ENDPOINT={provider}/userinfo",
+        f"OIDC_OP_JWKS_ENDPOINT={provider}/jwks",
+        f"OIDC_OP_LOGOUT_ENDPOINT={provider}/end_session",
+    ]
+
+
+def test_the_endpoints_command_says_when_the_provider_does_not_answer():
+    with pytest.raises(CommandError, match="Could not read"):
+        call_command("oidc_endpoints", f"http://127.0.0.1:{_free_port()}")
