@@ -1,5 +1,5 @@
-"""A small but real OpenID Connect provider for the single sign-on tests, run in its own process:
-`python tests/oidc_provider.py PORT CLIENT_ID CLIENT_SECRET`.
+"""A small but real OpenID Connect provider for the single sign-on tests, run in its own process
+(`running_provider()` below, or `python tests/oidc_provider.py PORT CLIENT_ID CLIENT_SECRET`).
 
 It serves discovery, JWKS, authorize (approving at once, as whoever the test chose), token
 (code flow with PKCE, client secret checked, each code used once), userinfo and end_session,
@@ -14,14 +14,80 @@ import base64
 import hashlib
 import json
 import secrets
+import socket
+import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+
+CLIENT_ID = "hindsight-tests"
+CLIENT_SECRET = "provider-test-secret"
+PROVIDER_NAME = "Test ID"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_provider():
+    """The base URL of a provider in its own process, once it listens."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, __file__, str(port), CLIENT_ID, CLIENT_SECRET], stdout=subprocess.PIPE
+    )
+    try:
+        assert process.stdout.readline().strip() == b"ready"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def configure(settings, provider_url, **overrides) -> None:
+    """Point Hindsight's single sign-on at the provider, as its discovery document says."""
+    import requests
+
+    discovery = requests.get(f"{provider_url}/.well-known/openid-configuration", timeout=5).json()
+    settings.OIDC_ENABLED = True
+    settings.OIDC_PROVIDER_NAME = PROVIDER_NAME
+    settings.OIDC_OP_ISSUER = discovery["issuer"]
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = discovery["authorization_endpoint"]
+    settings.OIDC_OP_TOKEN_ENDPOINT = discovery["token_endpoint"]
+    settings.OIDC_OP_USER_ENDPOINT = discovery["userinfo_endpoint"]
+    settings.OIDC_OP_JWKS_ENDPOINT = discovery["jwks_uri"]
+    settings.OIDC_OP_LOGOUT_ENDPOINT = discovery["end_session_endpoint"]
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_GROUP_ROLES = [("sre-leads", "Manager"), ("eng", "Author"), ("eng", "Reviewer")]
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+
+
+def next_person(provider_url, **claims) -> dict:
+    """Who the provider signs in next: Alex, an engineer, unless ``claims`` say otherwise."""
+    import requests
+
+    person = {
+        "sub": "idp-alex-1",
+        "preferred_username": "alex",
+        "email": "alex@example.com",
+        "email_verified": True,
+        "given_name": "Alex",
+        "family_name": "Moreau",
+        "groups": ["eng"],
+        **claims,
+    }
+    requests.post(f"{provider_url}/test/person", json=person, timeout=5).raise_for_status()
+    return person
 
 
 class Provider:

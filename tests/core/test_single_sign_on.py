@@ -5,10 +5,6 @@ exchanges the code, checks the signed ID token against the provider's JWKS and r
 
 import importlib
 import io
-import socket
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -21,74 +17,34 @@ from django.urls import reverse
 
 from core.models import Role, User
 from tests.factories import PASSWORD, UserFactory
+from tests.oidc_provider import (
+    PROVIDER_NAME,
+    configure,
+    free_port,
+    next_person,
+    running_provider,
+)
 
 pytestmark = pytest.mark.django_db
 
-CLIENT_ID = "hindsight-tests"
-CLIENT_SECRET = "provider-test-secret"
-REFUSED = "Sign-in with Test ID did not succeed"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+REFUSED = f"Sign-in with {PROVIDER_NAME} did not succeed"
 
 
 @pytest.fixture(scope="module")
 def provider():
-    """The provider's base URL, once it answers its discovery document."""
-    port = _free_port()
-    script = Path(__file__).resolve().parents[1] / "oidc_provider.py"
-    process = subprocess.Popen(
-        [sys.executable, str(script), str(port), CLIENT_ID, CLIENT_SECRET],
-        stdout=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        assert process.stdout.readline().strip() == b"ready"
+    with running_provider() as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(autouse=True)
 def single_sign_on(settings, provider):
-    discovery = requests.get(f"{provider}/.well-known/openid-configuration", timeout=5).json()
-    settings.OIDC_ENABLED = True
-    settings.OIDC_PROVIDER_NAME = "Test ID"
-    settings.OIDC_OP_ISSUER = discovery["issuer"]
-    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = discovery["authorization_endpoint"]
-    settings.OIDC_OP_TOKEN_ENDPOINT = discovery["token_endpoint"]
-    settings.OIDC_OP_USER_ENDPOINT = discovery["userinfo_endpoint"]
-    settings.OIDC_OP_JWKS_ENDPOINT = discovery["jwks_uri"]
-    settings.OIDC_OP_LOGOUT_ENDPOINT = discovery["end_session_endpoint"]
-    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
-    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
-    settings.OIDC_GROUP_ROLES = [
-        ("sre-leads", Role.MANAGER),
-        ("eng", Role.AUTHOR),
-        ("eng", Role.REVIEWER),
-    ]
+    configure(settings, provider)
 
 
-def _person(**claims):
-    return {
-        "sub": "idp-alex-1",
-        "preferred_username": "alex",
-        "email": "alex@example.com",
-        "email_verified": True,
-        "given_name": "Alex",
-        "family_name": "Moreau",
-        "groups": ["eng"],
-        **claims,
-    }
-
-
-def _to_provider_and_back(client, provider, person):
-    """Start sign-in at Hindsight, let the provider approve ``person``; the callback URL."""
-    requests.post(f"{provider}/test/person", json=person, timeout=5).raise_for_status()
+def _to_provider_and_back(client, provider, **claims):
+    """Start sign-in at Hindsight, let the provider approve who ``claims`` describe; the
+    callback URL it sends the browser back to."""
+    next_person(provider, **claims)
     start = client.get(reverse("oidc_authentication_init"), {"next": "/actions/"})
     assert start.status_code == 302 and start.url.startswith(f"{provider}/authorize?")
     approval = requests.get(start.url, allow_redirects=False, timeout=5)
@@ -96,8 +52,8 @@ def _to_provider_and_back(client, provider, person):
     return urlparse(approval.headers["Location"])
 
 
-def _sign_in(client, provider, person):
-    callback = _to_provider_and_back(client, provider, person)
+def _sign_in(client, provider, **claims):
+    callback = _to_provider_and_back(client, provider, **claims)
     return client.get(callback.path, parse_qs(callback.query))
 
 
@@ -106,7 +62,7 @@ def _roles(user) -> set[str]:
 
 
 def test_first_sign_in_creates_the_user_with_roles_from_groups(client, provider):
-    response = _sign_in(client, provider, _person(groups=["sre-leads", "eng", "marketing"]))
+    response = _sign_in(client, provider, groups=["sre-leads", "eng", "marketing"])
 
     assert response.status_code == 302 and response.url == "/actions/"
     user = User.objects.get(sso_subject="idp-alex-1")
@@ -121,9 +77,9 @@ def test_first_sign_in_creates_the_user_with_roles_from_groups(client, provider)
 
 
 def test_second_sign_in_updates_name_and_roles(client, provider):
-    _sign_in(client, provider, _person(groups=["sre-leads"]))
+    _sign_in(client, provider, groups=["sre-leads"])
     client.post(reverse("logout"))
-    _sign_in(client, provider, _person(groups=["eng"], family_name="Martin"))
+    _sign_in(client, provider, groups=["eng"], family_name="Martin")
 
     user = User.objects.get()
     assert user.last_name == "Martin"
@@ -135,7 +91,7 @@ def test_an_unmapped_group_gives_no_role_but_other_django_groups_stay(client, pr
     auditors = Group.objects.create(name="Auditors")
     user.groups.add(auditors)
 
-    response = _sign_in(client, provider, _person(groups=["marketing"]))
+    response = _sign_in(client, provider, groups=["marketing"])
 
     assert response.status_code == 302
     assert _roles(user) == {"Auditors"}
@@ -144,20 +100,19 @@ def test_an_unmapped_group_gives_no_role_but_other_django_groups_stay(client, pr
 def test_without_a_group_table_roles_stay_as_set_in_hindsight(client, provider, settings):
     settings.OIDC_GROUP_ROLES = []
     user = UserFactory(username="alex", sso_subject="idp-alex-1", roles=[Role.REVIEWER])
-    _sign_in(client, provider, _person(groups=["sre-leads"]))
+    _sign_in(client, provider, groups=["sre-leads"])
     assert _roles(user) == {"Reviewer"}
 
 
 def test_an_existing_account_is_taken_over_only_with_a_verified_email(client, provider):
     existing = UserFactory(username="alex", email="Alex@Example.com")
 
-    _sign_in(client, provider, _person(email_verified=False))
+    _sign_in(client, provider, email_verified=False)
     stranger = User.objects.get(sso_subject="idp-alex-1")
     assert stranger != existing and stranger.username == "alex-2"
 
-    other = _person(sub="idp-alex-2", email_verified=True)
     client.post(reverse("logout"))
-    assert _sign_in(client, provider, other).status_code == 302
+    assert _sign_in(client, provider, sub="idp-alex-2", email_verified=True).status_code == 302
     existing.refresh_from_db()
     assert existing.sso_subject == "idp-alex-2"
     assert client.session["_auth_user_id"] == str(existing.pk)
@@ -165,7 +120,7 @@ def test_an_existing_account_is_taken_over_only_with_a_verified_email(client, pr
 
 def test_a_deactivated_account_is_refused(client, provider):
     UserFactory(username="alex", sso_subject="idp-alex-1", is_active=False)
-    response = _sign_in(client, provider, _person())
+    response = _sign_in(client, provider)
     assert response.status_code == 400 and REFUSED in response.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -196,7 +151,7 @@ def test_with_local_passwords_on_both_ways_are_offered(client, password):
 
 
 def test_sign_out_ends_the_session_here_and_at_the_provider(client, provider):
-    _sign_in(client, provider, _person())
+    _sign_in(client, provider)
     id_token = client.session["oidc_id_token"]
 
     response = client.post(reverse("logout"))
@@ -211,7 +166,7 @@ def test_sign_out_ends_the_session_here_and_at_the_provider(client, provider):
 
 
 def test_a_forged_state_is_refused_with_a_clear_page(client, provider):
-    callback = _to_provider_and_back(client, provider, _person())
+    callback = _to_provider_and_back(client, provider)
     query = parse_qs(callback.query) | {"state": ["forged"]}
 
     response = client.get(callback.path, query)
@@ -221,19 +176,19 @@ def test_a_forged_state_is_refused_with_a_clear_page(client, provider):
 
 
 def test_a_forged_nonce_is_refused_with_a_clear_page(client, provider):
-    response = _sign_in(client, provider, _person(id_token_nonce="forged"))
+    response = _sign_in(client, provider, id_token_nonce="forged")
     assert response.status_code == 400 and REFUSED in response.content.decode()
     assert not User.objects.exists()
 
 
 def test_userinfo_about_someone_else_is_refused(client, provider):
-    response = _sign_in(client, provider, _person(userinfo_sub="idp-someone-else"))
+    response = _sign_in(client, provider, userinfo_sub="idp-someone-else")
     assert response.status_code == 400 and REFUSED in response.content.decode()
     assert not User.objects.exists()
 
 
 def test_a_callback_used_twice_is_refused(client, provider):
-    callback = _to_provider_and_back(client, provider, _person())
+    callback = _to_provider_and_back(client, provider)
     assert client.get(callback.path, parse_qs(callback.query)).status_code == 302
     client.post(reverse("logout"))
     replay = client.get(callback.path, parse_qs(callback.query))
@@ -246,8 +201,8 @@ def test_a_callback_without_a_started_sign_in_is_refused(client):
 
 
 def test_an_unreachable_provider_is_a_clear_page(client, provider, settings):
-    callback = _to_provider_and_back(client, provider, _person())
-    settings.OIDC_OP_TOKEN_ENDPOINT = f"http://127.0.0.1:{_free_port()}/token"
+    callback = _to_provider_and_back(client, provider)
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"http://127.0.0.1:{free_port()}/token"
     response = client.get(callback.path, parse_qs(callback.query))
     assert response.status_code == 502
     assert "Test ID did not answer" in response.content.decode()
@@ -255,10 +210,10 @@ def test_an_unreachable_provider_is_a_clear_page(client, provider, settings):
 
 def test_failed_single_sign_ons_never_lock_out_password_or_provider_sign_in(client, provider):
     for _attempt in range(6):
-        _sign_in(client, provider, _person(id_token_nonce="forged"))
-        _sign_in(client, provider, _person(userinfo_sub="idp-someone-else"))
+        _sign_in(client, provider, id_token_nonce="forged")
+        _sign_in(client, provider, userinfo_sub="idp-someone-else")
     assert not AccessAttempt.objects.exists()
-    assert _sign_in(client, provider, _person()).status_code == 302
+    assert _sign_in(client, provider).status_code == 302
 
 
 def test_single_sign_on_is_absent_until_configured(client, settings):
@@ -274,7 +229,7 @@ def test_sign_in_commits_the_new_user(client, provider):
     importlib.import_module("core.migrations.0002_create_role_groups").create_role_groups(
         apps, None
     )
-    assert _sign_in(client, provider, _person(groups=["sre-leads"])).status_code == 302
+    assert _sign_in(client, provider, groups=["sre-leads"]).status_code == 302
     assert _roles(User.objects.get(username="alex")) == {"Manager"}
 
 
@@ -293,4 +248,4 @@ def test_the_endpoints_command_prints_the_variables_from_discovery(provider):
 
 def test_the_endpoints_command_says_when_the_provider_does_not_answer():
     with pytest.raises(CommandError, match="Could not read"):
-        call_command("oidc_endpoints", f"http://127.0.0.1:{_free_port()}")
+        call_command("oidc_endpoints", f"http://127.0.0.1:{free_port()}")
