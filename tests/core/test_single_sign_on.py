@@ -153,6 +153,9 @@ def test_with_local_passwords_on_both_ways_are_offered(client, password):
 def test_sign_out_ends_the_session_here_and_at_the_provider(client, provider):
     _sign_in(client, provider)
     id_token = client.session["oidc_id_token"]
+    # The page's policy lets its sign-out form lead on to the provider.
+    policy = client.get(reverse("incidents:list")).headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider};" in policy
 
     response = client.post(reverse("logout"))
 
