@@ -7,8 +7,9 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.core import checks
-from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from core.models import Role, User
@@ -54,14 +55,22 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if not payload.get("sub") or userinfo.get("sub") != payload.get("sub"):
             raise SuspiciousOperation("The user info does not describe the ID token's subject.")
-        return user_from_single_sign_on(claims={**payload, **userinfo})
+        claims = {**payload, **userinfo}
+        try:
+            return user_from_single_sign_on(claims=claims)
+        except IntegrityError:
+            # The same person's first sign-in in another tab won the race (or the username);
+            # now there is an account to find.
+            return user_from_single_sign_on(claims=claims)
 
 
 @transaction.atomic
 def user_from_single_sign_on(*, claims: dict) -> User:
     """The user these claims describe, created on their first sign-in and brought up to date
     (name, email, roles) on every one."""
-    subject = str(claims["sub"])
+    subject = claims["sub"]
+    if not isinstance(subject, str) or len(subject) > 255:
+        raise SuspiciousOperation("The subject is not a string of at most 255 characters.")
     user = User.objects.select_for_update().filter(sso_subject=subject).first()
     if user is None:
         user = _unlinked_user_with_verified_email(claims) or User(
@@ -70,20 +79,36 @@ def user_from_single_sign_on(*, claims: dict) -> User:
         if user.pk is None:
             user.set_unusable_password()
         user.sso_subject = subject
-    user.email = claims.get("email") or user.email
-    user.first_name = (claims.get("given_name") or user.first_name)[:150]
-    user.last_name = (claims.get("family_name") or user.last_name)[:150]
-    if not (claims.get("given_name") or claims.get("family_name")) and claims.get("name"):
-        user.first_name, user.last_name = claims["name"][:150], ""
+    user.email = _email(claims) or user.email
+    given, family = _text(claims, "given_name"), _text(claims, "family_name")
+    if given or family:
+        user.first_name, user.last_name = given, family
+    elif _text(claims, "name"):
+        user.first_name, user.last_name = _text(claims, "name"), ""
     user.save()
     _apply_group_roles(user, _claimed_groups(claims))
     return user
 
 
+def _text(claims, name) -> str:
+    """A name claim as our fields hold it; anything but text counts as absent."""
+    value = claims.get(name)
+    return value.strip()[:150] if isinstance(value, str) else ""
+
+
+def _email(claims) -> str:
+    email = claims.get("email")
+    try:
+        validate_email(email)
+    except ValidationError:
+        return ""
+    return email if len(email) <= 254 else ""
+
+
 def _unlinked_user_with_verified_email(claims) -> User | None:
     """An existing account with the same email, taken over only when the provider vouches for
     the address; otherwise anyone could name someone else's email at their provider."""
-    email = claims.get("email")
+    email = _email(claims)
     if not email or claims.get("email_verified") not in (True, "true"):
         return None
     matches = list(User.objects.select_for_update().filter(email__iexact=email, sso_subject="")[:2])
@@ -91,7 +116,7 @@ def _unlinked_user_with_verified_email(claims) -> User | None:
 
 
 def _free_username(claims) -> str:
-    wanted = claims.get("preferred_username") or (claims.get("email") or "").split("@")[0]
+    wanted = _text(claims, "preferred_username") or _email(claims).split("@")[0]
     base = _NOT_IN_USERNAME.sub("", wanted)[:140] or "user"
     taken = {
         name.lower()

@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from core.models import Role, User
+from core.sso import check_group_roles
 from tests.factories import PASSWORD, UserFactory
 from tests.oidc_provider import (
     PROVIDER_NAME,
@@ -116,6 +117,36 @@ def test_an_existing_account_is_taken_over_only_with_a_verified_email(client, pr
     existing.refresh_from_db()
     assert existing.sso_subject == "idp-alex-2"
     assert client.session["_auth_user_id"] == str(existing.pk)
+
+
+def test_odd_claims_are_bounded_never_a_crash(client, provider):
+    response = _sign_in(
+        client,
+        provider,
+        email=f"{'a' * 250}@example.com",
+        given_name={"not": "text"},
+        family_name="L" * 400,
+        preferred_username="ålex the admin!",
+        groups="eng",
+    )
+
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert (user.username, user.email, user.first_name) == ("ålextheadmin", "", "")
+    assert user.last_name == "L" * 150
+    assert _roles(user) == {"Author", "Reviewer"}  # one group, given as text
+
+
+def test_an_overlong_subject_is_refused(client, provider):
+    response = _sign_in(client, provider, sub="s" * 256)
+    assert response.status_code == 400 and not User.objects.exists()
+
+
+def test_a_role_table_naming_no_role_stops_start_up(settings):
+    settings.OIDC_GROUP_ROLES = [("eng", "Writer")]
+    errors = check_group_roles(None)
+    assert [error.id for error in errors] == ["core.E001"]
+    assert "'Writer', which is not a role" in errors[0].msg
 
 
 def test_a_deactivated_account_is_refused(client, provider):
