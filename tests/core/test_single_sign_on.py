@@ -7,6 +7,7 @@ import importlib
 import io
 from urllib.parse import parse_qs, urlparse
 
+import factory
 import pytest
 import requests
 from axes.models import AccessAttempt
@@ -227,6 +228,30 @@ def test_a_callback_used_twice_is_refused(client, provider):
     client.post(reverse("logout"))
     replay = client.get(callback.path, parse_qs(callback.query))
     assert replay.status_code == 400 and "_auth_user_id" not in client.session
+
+
+def test_a_sign_in_cancelled_at_the_provider_is_a_clear_page(client, provider):
+    callback = _to_provider_and_back(client, provider)
+    state = parse_qs(callback.query)["state"]
+    response = client.get(callback.path, {"error": "access_denied", "state": state})
+    assert response.status_code == 400 and REFUSED in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("existing_users", [1, 60])
+def test_a_sign_in_costs_the_same_queries_however_many_users(
+    client, provider, existing_users, django_assert_max_num_queries
+):
+    UserFactory.create_batch(existing_users, roles=[Role.AUTHOR])
+    UserFactory.create_batch(existing_users, username=factory.Sequence(lambda n: f"alex-{n + 2}"))
+    callback = _to_provider_and_back(client, provider, groups=["sre-leads", "eng"])
+    # The session read and saved around the token exchange (2 + 2 + savepoints); the subject,
+    # email and username lookups, the insert, the role groups and their addition; the new
+    # session (4) and the old one deleted (2); axes' log and attempts (3); last_login; the
+    # session saved (3).
+    with django_assert_max_num_queries(26):
+        response = client.get(callback.path, parse_qs(callback.query))
+    assert response.status_code == 302
 
 
 def test_a_callback_without_a_started_sign_in_is_refused(client):
