@@ -74,7 +74,15 @@ class User(AbstractUser):
     )
     # The single sign-on provider's stable identifier for this person (the "sub" claim); empty
     # for people who have never signed in that way.
-    sso_subject = models.CharField(_("single sign-on subject"), max_length=255, blank=True)
+    sso_subject = models.CharField(
+        _("single sign-on subject"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Who this is at the single sign-on provider; set at their first sign-in there. "
+            "Cleared, their next sign-in links an account again."
+        ),
+    )
 
     class Meta:
         ordering = ["username"]

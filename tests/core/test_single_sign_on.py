@@ -308,3 +308,16 @@ def test_the_endpoints_command_prints_the_variables_from_discovery(provider):
 def test_the_endpoints_command_says_when_the_provider_does_not_answer():
     with pytest.raises(CommandError, match="Could not read"):
         call_command("oidc_endpoints", f"http://127.0.0.1:{free_port()}")
+
+
+def test_staff_see_and_may_clear_the_subject_in_the_admin(admin_client, client, provider):
+    _sign_in(client, provider, email_verified=True)
+    user = User.objects.get(sso_subject="idp-alex-1")
+    page = admin_client.get(reverse("admin:core_user_change", args=[user.pk])).content.decode()
+    assert "Single sign-on subject" in page and 'value="idp-alex-1"' in page
+
+    User.objects.filter(pk=user.pk).update(sso_subject="")
+    client.post(reverse("logout"))
+    _sign_in(client, provider, sub="idp-alex-new", email_verified=True)
+    user.refresh_from_db()
+    assert user.sso_subject == "idp-alex-new"  # the verified email linked it again
