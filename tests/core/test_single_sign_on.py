@@ -200,6 +200,21 @@ def test_sign_out_ends_the_session_here_and_at_the_provider(client, provider):
     assert requests.get(f"{provider}/test/signed-out", timeout=5).json()[-1] == id_token
 
 
+def test_without_an_end_session_endpoint_sign_out_ends_only_the_session_here(
+    client, provider, settings
+):
+    settings.OIDC_OP_LOGOUT_ENDPOINT = ""
+    _sign_in(client, provider)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_sign_in_page_passes_where_to_go_on_to_the_provider(client):
+    page = client.get(reverse("login"), {"next": "/actions/?mine=1"}).content.decode()
+    assert 'href="/oidc/authenticate/?next=/actions/%3Fmine%3D1"' in page
+
+
 def test_a_forged_state_is_refused_with_a_clear_page(client, provider):
     callback = _to_provider_and_back(client, provider)
     query = parse_qs(callback.query) | {"state": ["forged"]}
