@@ -83,3 +83,12 @@ def env_rate(name: str, default: str) -> str:
             f"not {value!r}."
         )
     return value
+def env_pairs(name: str) -> list[tuple[str, str]]:
+    """A comma-separated list of ``key=value`` pairs, in order; a key may repeat."""
+    pairs = []
+    for item in env_list(name):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must list pairs such as a=b,c=d, not {item!r}.")
+        pairs.append((key.strip(), value.strip()))
+    return pairs

@@ -7,7 +7,11 @@ from core.models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Preferences"), {"fields": ("time_zone",)}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Preferences"), {"fields": ("time_zone",)}),
+        (_("Single sign-on"), {"fields": ("sso_subject",)}),
+    )
     list_display = ("username", "email", "first_name", "last_name", "is_staff")
 
 

@@ -1,6 +1,7 @@
 import re
 import uuid
 import zoneinfo
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,8 +24,17 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Content-Security-Policy", self._policy())
         return response
+
+    def _policy(self) -> str:
+        # Signing out posts a form that the browser follows to the provider's end_session
+        # endpoint; form-action also governs that redirect.
+        end_session = settings.OIDC_OP_LOGOUT_ENDPOINT if settings.OIDC_ENABLED else ""
+        if not end_session:
+            return self.policy
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(end_session))
+        return self.policy.replace("form-action 'self'", f"form-action 'self' {origin}")
 
 
 class UserTimezoneMiddleware:

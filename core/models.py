@@ -72,9 +72,28 @@ class User(AbstractUser):
         choices=TIME_ZONE_CHOICES,
         help_text=_("Times are shown in this zone. Leave empty for the site default."),
     )
+    # The single sign-on provider's stable identifier for this person (the "sub" claim); empty
+    # for people who have never signed in that way.
+    sso_subject = models.CharField(
+        _("single sign-on subject"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Who this is at the single sign-on provider; set at their first sign-in there. "
+            "Cleared, their next sign-in links an account again."
+        ),
+    )
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            # Its index also serves the sign-in's lookup by subject.
+            models.UniqueConstraint(
+                fields=["sso_subject"],
+                condition=~models.Q(sso_subject=""),
+                name="user_sso_subject_unique",
+            )
+        ]
 
     def __str__(self):
         return self.display_name

@@ -1,20 +1,29 @@
 import ipaddress
+import logging
+from urllib.parse import urlencode
 
+import requests
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 from django_prometheus.exports import ExportToDjangoView
+from mozilla_django_oidc import views as oidc_views
 
 from core import health, settings_page
 from core.forms import AccountSettingsForm
+
+logger = logging.getLogger(__name__)
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,6 +45,100 @@ def account_settings(request):
     )
 
 
+def _sign_in_options() -> dict:
+    return {
+        "local_login": settings.HINDSIGHT_LOCAL_LOGIN,
+        "single_sign_on": settings.OIDC_ENABLED,
+        "provider_name": settings.OIDC_PROVIDER_NAME,
+    }
+
+
+class SignInView(auth_views.LoginView):
+    """The password form and, when configured, "Sign in with <provider>"; with local passwords
+    off only the latter, and a posted password is refused."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_sign_in_options()}
+
+    def post(self, request, *args, **kwargs):
+        if not settings.HINDSIGHT_LOCAL_LOGIN:
+            context = self.get_context_data(
+                refusal=_("Sign-in with a password is turned off here. Sign in with %(name)s.")
+                % {"name": settings.OIDC_PROVIDER_NAME}
+            )
+            return self.render_to_response(context, status=403)
+        return super().post(request, *args, **kwargs)
+
+
+class SignOutView(auth_views.LogoutView):
+    """Ends the Hindsight session and, after single sign-on, the provider's session too when
+    it has an end_session endpoint (the ID token kept at sign-in names the session)."""
+
+    def post(self, request, *args, **kwargs):
+        id_token = request.session.get("oidc_id_token")
+        response = super().post(request, *args, **kwargs)
+        if not (settings.OIDC_ENABLED and settings.OIDC_OP_LOGOUT_ENDPOINT and id_token):
+            return response
+        query = urlencode(
+            {
+                "id_token_hint": id_token,
+                "client_id": settings.OIDC_RP_CLIENT_ID,
+                "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
+            }
+        )
+        return redirect(f"{settings.OIDC_OP_LOGOUT_ENDPOINT}?{query}")
+
+
+def _single_sign_on_failed(request, message, status=400):
+    return render(
+        request,
+        "registration/sign_in_failed.html",
+        {**_sign_in_options(), "message": message},
+        status=status,
+    )
+
+
+class SingleSignOnStartView(oidc_views.OIDCAuthenticationRequestView):
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.OIDC_ENABLED:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SingleSignOnCallbackView(oidc_views.OIDCAuthenticationCallbackView):
+    """Where the provider sends people back. Every failure (a forged or replayed state, a
+    token that does not check out, a provider that does not answer) is a page saying so."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.OIDC_ENABLED:
+            raise Http404
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except SuspiciousOperation as error:
+            logger.warning("Single sign-on refused: %s", error)
+            return self.login_failure()
+        except requests.RequestException as error:
+            logger.warning("Single sign-on provider unreachable: %s", error)
+            return _single_sign_on_failed(
+                request,
+                _("%(name)s did not answer. Try again in a moment.")
+                % {"name": settings.OIDC_PROVIDER_NAME},
+                status=502,
+            )
+
+    def login_failure(self):
+        return _single_sign_on_failed(
+            self.request,
+            _(
+                "Sign-in with %(name)s did not succeed: it was interrupted, expired or its "
+                "answer could not be checked. Start again; if it keeps failing, ask staff."
+            )
+            % {"name": settings.OIDC_PROVIDER_NAME},
+        )
+
+
 def sign_in_locked_out(request, original_response=None, credentials=None):
     """django-axes' answer to a sign-in while locked out (``AXES_LOCKOUT_CALLABLE``): the
     sign-in page again, saying why and for how long, with the username kept."""
@@ -45,6 +148,7 @@ def sign_in_locked_out(request, original_response=None, credentials=None):
         request,
         "registration/login.html",
         {
+            **_sign_in_options(),
             "form": AuthenticationForm(request, initial={"username": username}),
             "next": request.POST.get("next", ""),
             "locked_out_message": ngettext(

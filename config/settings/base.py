@@ -4,8 +4,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_networks, env_rate, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_networks,
+    env_pairs,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -106,10 +116,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Sign-in throttling (django-axes): five failed sign-ins for one username from one address lock
 # that pair out for 15 minutes; a successful sign-in clears the count. The sign-in page says so.
+# Single sign-on is not throttled by axes (core.sso.is_single_sign_on, the provider throttles
+# its own sign-ins); the password backend refuses everything when local passwords are off.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.sso.SingleSignOnBackend",
+    "core.sso.PasswordBackend",
 ]
+AXES_WHITELIST_CALLABLE = "core.sso.is_single_sign_on"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -120,6 +134,38 @@ AXES_VERBOSE = False  # no banner on every start-up and command
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "incidents:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Single sign-on (OpenID Connect through mozilla-django-oidc; off by default) -----------
+# The provider's endpoints come from its discovery document (https://<issuer>/.well-known/
+# openid-configuration); `manage.py oidc_endpoints <issuer>` prints them as these variables.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", default=False)
+# Shown on the sign-in button: "Sign in with <name>".
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", default="single sign-on")
+_oidc = {"default": ""} if not OIDC_ENABLED else {}  # required only when enabled
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", **_oidc)
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", **_oidc)
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", **_oidc)
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", **_oidc)
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", **_oidc)
+# The provider's end_session_endpoint: signing out of Hindsight signs out there too.
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", **_oidc)
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", **_oidc)
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the sign-out at the provider
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_CREATE_USER = True
+# Roles from the provider's groups: "sre-leads=Manager,eng=Author,eng=Reviewer". When set, a
+# user's roles are replaced at each sign-in by those their groups map to; when empty, roles
+# are managed in Hindsight's admin.
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_GROUP_ROLES = env_pairs("OIDC_GROUP_ROLES")
+# Local passwords (the sign-in form, the admin's sign-in). Off needs single sign-on on.
+HINDSIGHT_LOCAL_LOGIN = env_bool("HINDSIGHT_LOCAL_LOGIN", default=True)
+if not HINDSIGHT_LOCAL_LOGIN and not OIDC_ENABLED:
+    raise ImproperlyConfigured("HINDSIGHT_LOCAL_LOGIN=false needs OIDC_ENABLED=true.")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
@@ -265,8 +311,6 @@ METRICS_TOKEN = env_str("HINDSIGHT_METRICS_TOKEN", default="")
 
 LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", default="text")
 if LOG_FORMAT not in {"text", "json"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
