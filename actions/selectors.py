@@ -22,13 +22,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus, to_do_first
 from core.search import RankedSearch, ranked
+from core.snapshots import snapshot
 from incidents.models import Incident, Severity
 from incidents.selectors import incident_facts_q
-from postmortems.models import Postmortem, PostmortemStatus
+from postmortems.models import Postmortem, PostmortemStatus, readable_by_q
 
 DUE_SOON_DAYS = 14
 RATE_WINDOW_DAYS = 90
@@ -287,19 +289,67 @@ def _owner_row(row: dict) -> dict:
 
 def action_dashboard(*, user, filters: dict, today: date) -> dict:
     """Everything the managers' dashboard shows, for the items the user may read matching
-    ``filters`` (service, owner,
-    priority, status), as of ``today`` in the viewer's time zone. Six queries.
+    ``filters`` (service, owner, priority, status), as of ``today`` in the viewer's time zone.
 
-    The completion and on-time rates look at the last 90 days and ignore the status filter
-    (they are about status).
+    The counts are kept until the data changes (``dashboard_counts``, core/snapshots.py): one
+    query when kept, five when not. Then the two short lists of items, one query each.
     """
-    status_filter = {"status": filters["status"]} if filters.get("status") else {}
-    scoped = _apply_filters(
+    items = _dashboard_items(user, filters, today)
+    readers = "all" if not readable_by_q(user) else f"user-{user.pk}"
+    parts = (
+        readers,
+        today,
+        sorted((name, str(value)) for name, value in filters.items()),
+        get_language(),
+        settings.TIME_ZONE,  # an owner without a time zone of their own is on the site's
+    )
+    kept = snapshot(
+        "dashboard", parts, lambda: dashboard_counts(user=user, filters=filters, today=today)
+    )
+    overdue = items.filter(due_bucket_q("overdue", today))
+    return {
+        **kept.value,
+        "counts_as_of": kept,
+        "today": today,
+        "overdue_items": list(
+            overdue.with_list_relations().order_by("due_date", "priority", "pk")[
+                :DASHBOARD_LIST_LIMIT
+            ]
+        ),
+        "due_soon_items": list(
+            items.filter(due_bucket_q("next_14", today))
+            .with_list_relations()
+            .order_by("due_date", "priority", "pk")[:DASHBOARD_LIST_LIMIT]
+        ),
+        "list_limit": DASHBOARD_LIST_LIMIT,
+        "due_soon_days": DUE_SOON_DAYS,
+        "rate_statuses": [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE],
+    }
+
+
+def _dashboard_scope(user, filters: dict, today: date) -> QuerySet[ActionItem]:
+    """The items the user may read matching every filter but the status."""
+    return _apply_filters(
         ActionItem.objects.visible_to(user),
         {k: v for k, v in filters.items() if k != "status"},
         today,
     )
-    items = _apply_filters(scoped, status_filter, today)
+
+
+def _dashboard_items(user, filters: dict, today: date) -> QuerySet[ActionItem]:
+    status_filter = {"status": filters["status"]} if filters.get("status") else {}
+    return _apply_filters(_dashboard_scope(user, filters, today), status_filter, today)
+
+
+def dashboard_counts(*, user, filters: dict, today: date) -> dict:
+    """The dashboard's numbers: items per due-date bucket, the completion and on-time rates,
+    and the overdue items by owner, service and severity. Four queries.
+
+    The completion and on-time rates look at the last 90 days and ignore the status filter
+    (they are about status).
+    """
+    scoped = _dashboard_scope(user, filters, today)
+    items = _dashboard_items(user, filters, today)
     status_q = Q(status__in=filters["status"]) if filters.get("status") else Q()
 
     window_start = today - timedelta(days=RATE_WINDOW_DAYS)
@@ -349,11 +399,14 @@ def action_dashboard(*, user, filters: dict, today: date) -> dict:
         overdue.values_list("postmortem__incident__severity").annotate(count=Count("pk"))
     )
     by_severity = [
-        {"key": severity.value, "name": severity.label, "count": severity_counts.get(severity, 0)}
+        {
+            "key": severity.value,
+            "name": str(severity.label),
+            "count": severity_counts.get(severity, 0),
+        }
         for severity in Severity
     ]
     return {
-        "today": today,
         "counts": counts,
         "ageing": [
             ("age_0_7", _("0–7 days"), counts["age_0_7"]),
@@ -363,24 +416,11 @@ def action_dashboard(*, user, filters: dict, today: date) -> dict:
         "by_owner": by_owner,
         "by_service": by_service,
         "by_severity": by_severity,
-        "overdue_items": list(
-            overdue.with_list_relations().order_by("due_date", "priority", "pk")[
-                :DASHBOARD_LIST_LIMIT
-            ]
-        ),
-        "due_soon_items": list(
-            items.filter(due_bucket_q("next_14", today))
-            .with_list_relations()
-            .order_by("due_date", "priority", "pk")[:DASHBOARD_LIST_LIMIT]
-        ),
-        "list_limit": DASHBOARD_LIST_LIMIT,
-        "due_soon_days": DUE_SOON_DAYS,
         "rate_window": {
             "days": RATE_WINDOW_DAYS,
             "start": window_start,
             "end": yesterday,
         },
-        "rate_statuses": [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE],
         "completion_rate": _percent(counts["done_of_due"], counts["due_in_window"]),
         "on_time_rate": _percent(counts["on_time"], counts["completed"]),
     }
