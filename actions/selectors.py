@@ -258,11 +258,24 @@ def action_item_list(*, user, filters: dict, today: date) -> QuerySet[ActionItem
     return items.order_by(*SORT_ORDERS[filters.get("sort") or "due"](today), "pk")
 
 
-def page_rows(page_items: QuerySet[ActionItem]) -> list[ActionItem]:
+def page_rows(page) -> list[ActionItem]:
     """One page of the list, read in two short steps: the items' ids in the list's order
-    (an index scan, however deep the page), then those rows with their relations. Read in
-    one query, every page joined all the items before it with their postmortem and incident."""
-    ids = list(page_items.values_list("pk", flat=True))
+    (an index scan), then those rows with their relations. Read in one query, every page
+    joined all the items before it with their postmortem and incident.
+
+    A page nearer the end than the start is read backwards from the end (the same order
+    reversed, on the same index): the last page costs what the first does, not a walk past
+    every item before it."""
+    items, count = page.paginator.object_list, page.paginator.count
+    start = (page.number - 1) * page.paginator.per_page
+    end = min(start + page.paginator.per_page, count)
+    if start >= end:
+        return []
+    if start > count - end:
+        backwards = items.reverse().values_list("pk", flat=True)[count - end : count - start]
+        ids = list(backwards)[::-1]
+    else:
+        ids = list(items.values_list("pk", flat=True)[start:end])
     by_pk = ActionItem.objects.with_list_relations().in_bulk(ids)
     return [by_pk[pk] for pk in ids]
 

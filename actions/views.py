@@ -140,7 +140,7 @@ def item_list_view(request):
     context = filtered_list_context(
         request, ActionItemFilterForm, action_item_list, user=request.user, today=local_today()
     )
-    context["page"].object_list = page_rows(context["page"].object_list)
+    context["page"].object_list = page_rows(context["page"])
     filters = context["filters"]
     return render(
         request,
