@@ -259,6 +259,18 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
                 condition=Q(status__in=TO_DO),
                 name="action_item_to_do_due_idx",
             ),
+            # "My action items": one owner's items to do, overdue (soonest due) first, and the
+            # ones they closed, most recently first.
+            models.Index(
+                fields=["owner", "due_date", "priority", "id"],
+                condition=Q(status__in=TO_DO),
+                name="action_item_owner_to_do_idx",
+            ),
+            models.Index(
+                fields=["owner", "-updated_at", "-id"],
+                condition=Q(status__in=[ActionStatus.DONE, ActionStatus.WONT_DO]),
+                name="action_item_owner_closed_idx",
+            ),
             # Full-text search, and typo-tolerant title search (trigram word similarity).
             GinIndex(fields=["search_vector"], name="action_item_search_idx"),
             GinIndex(

@@ -83,15 +83,6 @@ def _choice_order(field: str, values) -> Case:
     )
 
 
-def _overdue_first(today: date) -> Case:
-    return Case(
-        When(Q(status__in=TO_DO, due_date__lt=today), then=Value(0)),
-        When(status__in=TO_DO, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-
-
 # The postmortem page -------------------------------------------------------------------------
 
 
@@ -174,8 +165,9 @@ def my_action_items(user, *, today: date, page_number=None) -> dict:
     (the newest ``PAGE_SIZE``; the list filtered by owner has them all). Five queries."""
     # No visible_to(): an owner always sees what they own, drafts' items included (see there).
     items = ActionItem.objects.owned_by(user).with_list_relations()
+    # Among items to do, by due date is overdue first: action_item_owner_to_do_idx's order.
     to_do = items.filter(status__in=TO_DO).order_by(
-        _overdue_first(today), F("due_date").asc(nulls_last=True), "priority", "pk"
+        F("due_date").asc(nulls_last=True), "priority", "pk"
     )
     counts = to_do.aggregate(
         to_do=Count("pk"), overdue=Count("pk", filter=due_bucket_q("overdue", today))
