@@ -32,7 +32,8 @@ class Snapshot:
 def data_version() -> int:
     """A number that grows with every write to a watched table (never rolled back)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT last_value FROM {SEQUENCE}")
+        # Until its first nextval() a sequence shows last_value 1 with is_called false.
+        cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {SEQUENCE}")
         return cursor.fetchone()[0]
 
 
