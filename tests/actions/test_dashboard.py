@@ -240,6 +240,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):
         again = client.get(DASHBOARD, {"priority": ["P1", "P2", "P3"]})
     assert "counts" not in again.context
+    assert "Counts as of " in again.content.decode()  # how old the kept counts are
     metrics = '<section class="row row-cols-2'
     assert _from(metrics, again) == _from(metrics, response)
 
