@@ -137,8 +137,26 @@ def my_items(request):
 
 @require_GET
 def item_list_view(request):
+    today = local_today()
+
+    def kept_count(filters, items) -> int:
+        # Counting a filtered list joins every matching item with its incident and services:
+        # kept until the data changes, like the dashboard (core/snapshots.py).
+        parts = (
+            _readers(request.user),
+            today,
+            sorted((name, repr(value)) for name, value in filters.items() if name != "sort"),
+            timezone.get_current_timezone_name(),  # completion dates are local days
+        )
+        return snapshot("action-list-count", parts, items.count).value
+
     context = filtered_list_context(
-        request, ActionItemFilterForm, action_item_list, user=request.user, today=local_today()
+        request,
+        ActionItemFilterForm,
+        action_item_list,
+        count=kept_count,
+        user=request.user,
+        today=today,
     )
     context["page"].object_list = page_rows(context["page"])
     filters = context["filters"]
@@ -198,6 +216,12 @@ def dashboard(request):
     )
 
 
+def _readers(user) -> str:
+    """Who reads which items, for kept summaries: everyone who reads drafts sees the same
+    items; anyone else sees their own set (their drafts, the items they own)."""
+    return "all" if not readable_by_q(user) else f"user-{user.pk}"
+
+
 def _dashboard_body(request, *, filters: dict, today):
     """The counts and lists as HTML, kept until the data they show changes (core/snapshots.py):
     the counts read every item, and fifty rows of items are thousands of template nodes."""
@@ -207,8 +231,7 @@ def _dashboard_body(request, *, filters: dict, today):
         return render_to_string("actions/includes/_dashboard_body.html", context, request)
 
     parts = (
-        # Everyone who reads drafts sees the same items; anyone else sees their own set.
-        "all" if not readable_by_q(request.user) else f"user-{request.user.pk}",
+        _readers(request.user),
         today,
         request.GET.urlencode(),  # the filters, and the links that repeat them as typed
         get_language(),

@@ -257,11 +257,36 @@ def test_the_list_runs_a_fixed_number_of_queries(
     _bulk_items(count)
     client = make_client(manager)
     # session, user, the user's roles (who reads drafts' items), services and owners for the
-    # filters, the count, the page's item ids, those items with owner and incident, the bell's
-    # unread count.
-    with django_assert_max_num_queries(9):
+    # filters, the data version, the count, the page's item ids, those items with owner and
+    # incident, the bell's unread count.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("actions:list"), {"due": "overdue"})
     assert response.context["page"].paginator.count > 0
+    # Again with the data unchanged: the count is kept.
+    with django_assert_max_num_queries(9):
+        again = client.get(reverse("actions:list"), {"due": "overdue"})
+    assert again.context["page"].paginator.count == response.context["page"].paginator.count
+
+
+def test_the_lists_kept_count_follows_every_write(manager, make_client, data_set):
+    client = make_client(manager)
+    by_service = {"service": "checkout", "due": "overdue"}
+
+    def count():
+        return client.get(reverse("actions:list"), by_service).context["page"].paginator.count
+
+    # Overdue on Checkout: the SEV1 items A1, A3, A14, A15 and the SEV3 items A2, A12.
+    assert count() == 6
+    ActionItem.objects.filter(title="A1").update(status="done", completed_at=timezone.now())
+    assert count() == 5
+    Incident.objects.get(severity=Severity.SEV3).services.remove(data_set["checkout"])
+    assert count() == 3
+    # A draft's items are read by its writers, reviewers and staff, and by their owners.
+    ann = make_client(data_set["ann"])
+    assert ann.get(reverse("actions:list"), by_service).context["page"].paginator.count == 3
+    Postmortem.objects.filter(incident__severity=Severity.SEV1).update(status="draft")
+    assert count() == 0
+    assert ann.get(reverse("actions:list"), by_service).context["page"].paginator.count == 1
 
 
 # The counts are kept between requests (core/snapshots.py): every kind of write shows at once.
