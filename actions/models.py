@@ -51,6 +51,15 @@ class ActionStatus(models.TextChoices):
 # Items still to do: only these can be overdue or due soon.
 TO_DO = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
+# The postmortem's document, which lists of items never show: its sections (Markdown and
+# HTML), the published record and the search vector.
+LIST_DEFERRED_POSTMORTEM_FIELDS = (
+    *Postmortem.markdown_fields,
+    *(f"{field}_html" for field in Postmortem.markdown_fields),
+    "published_record",
+    "search_vector",
+)
+
 
 def to_do_first():
     """0 for items still to do, 1 for closed ones: the list's first sort key. Overdue items
@@ -103,7 +112,15 @@ class ActionItemQuerySet(models.QuerySet):
         return self.filter(Q(owner=user) | readable) if readable else self.all()
 
     def with_list_relations(self):
-        return self.select_related("owner", "postmortem__incident")
+        """With owner, postmortem and incident, but not their documents: a list row shows
+        the incident's reference, title and severity, never the postmortem's text."""
+        return self.select_related("owner", "postmortem__incident").defer(
+            "search_vector",
+            *(f"postmortem__{field}" for field in LIST_DEFERRED_POSTMORTEM_FIELDS),
+            "postmortem__incident__customer_impact",
+            "postmortem__incident__customer_impact_html",
+            "postmortem__incident__search_vector",
+        )
 
 
 _REPO_ISSUE = re.compile(r"/([^/]+)/(?:-/)?(?:issues|pull|pulls|merge_requests|work_items)/(\d+)")
@@ -241,6 +258,18 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
                 fields=["due_date", "priority", "id"],
                 condition=Q(status__in=TO_DO),
                 name="action_item_to_do_due_idx",
+            ),
+            # "My action items": one owner's items to do, overdue (soonest due) first, and the
+            # ones they closed, most recently first.
+            models.Index(
+                fields=["owner", "due_date", "priority", "id"],
+                condition=Q(status__in=TO_DO),
+                name="action_item_owner_to_do_idx",
+            ),
+            models.Index(
+                fields=["owner", "-updated_at", "-id"],
+                condition=Q(status__in=[ActionStatus.DONE, ActionStatus.WONT_DO]),
+                name="action_item_owner_closed_idx",
             ),
             # Full-text search, and typo-tolerant title search (trigram word similarity).
             GinIndex(fields=["search_vector"], name="action_item_search_idx"),

@@ -83,15 +83,6 @@ def _choice_order(field: str, values) -> Case:
     )
 
 
-def _overdue_first(today: date) -> Case:
-    return Case(
-        When(Q(status__in=TO_DO, due_date__lt=today), then=Value(0)),
-        When(status__in=TO_DO, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-
-
 # The postmortem page -------------------------------------------------------------------------
 
 
@@ -174,8 +165,9 @@ def my_action_items(user, *, today: date, page_number=None) -> dict:
     (the newest ``PAGE_SIZE``; the list filtered by owner has them all). Five queries."""
     # No visible_to(): an owner always sees what they own, drafts' items included (see there).
     items = ActionItem.objects.owned_by(user).with_list_relations()
+    # Among items to do, by due date is overdue first: action_item_owner_to_do_idx's order.
     to_do = items.filter(status__in=TO_DO).order_by(
-        _overdue_first(today), F("due_date").asc(nulls_last=True), "priority", "pk"
+        F("due_date").asc(nulls_last=True), "priority", "pk"
     )
     counts = to_do.aggregate(
         to_do=Count("pk"), overdue=Count("pk", filter=due_bucket_q("overdue", today))
@@ -258,11 +250,24 @@ def action_item_list(*, user, filters: dict, today: date) -> QuerySet[ActionItem
     return items.order_by(*SORT_ORDERS[filters.get("sort") or "due"](today), "pk")
 
 
-def page_rows(page_items: QuerySet[ActionItem]) -> list[ActionItem]:
+def page_rows(page) -> list[ActionItem]:
     """One page of the list, read in two short steps: the items' ids in the list's order
-    (an index scan, however deep the page), then those rows with their relations. Read in
-    one query, every page joined all the items before it with their postmortem and incident."""
-    ids = list(page_items.values_list("pk", flat=True))
+    (an index scan), then those rows with their relations. Read in one query, every page
+    joined all the items before it with their postmortem and incident.
+
+    A page nearer the end than the start is read backwards from the end (the same order
+    reversed, on the same index): the last page costs what the first does, not a walk past
+    every item before it."""
+    items, count = page.paginator.object_list, page.paginator.count
+    start = (page.number - 1) * page.paginator.per_page
+    end = min(start + page.paginator.per_page, count)
+    if start >= end:
+        return []
+    if start > count - end:
+        backwards = items.reverse().values_list("pk", flat=True)[count - end : count - start]
+        ids = list(backwards)[::-1]
+    else:
+        ids = list(items.values_list("pk", flat=True)[start:end])
     by_pk = ActionItem.objects.with_list_relations().in_bulk(ids)
     return [by_pk[pk] for pk in ids]
 
@@ -287,19 +292,52 @@ def _owner_row(row: dict) -> dict:
 
 def action_dashboard(*, user, filters: dict, today: date) -> dict:
     """Everything the managers' dashboard shows, for the items the user may read matching
-    ``filters`` (service, owner,
-    priority, status), as of ``today`` in the viewer's time zone. Six queries.
+    ``filters`` (service, owner, priority, status), as of ``today`` in the viewer's time zone.
+    Six queries: the counts (``dashboard_counts``), then the two short lists of items."""
+    items = _dashboard_items(user, filters, today)
+    overdue = items.filter(due_bucket_q("overdue", today))
+    return {
+        **dashboard_counts(user=user, filters=filters, today=today),
+        "today": today,
+        "overdue_items": list(
+            overdue.with_list_relations().order_by("due_date", "priority", "pk")[
+                :DASHBOARD_LIST_LIMIT
+            ]
+        ),
+        "due_soon_items": list(
+            items.filter(due_bucket_q("next_14", today))
+            .with_list_relations()
+            .order_by("due_date", "priority", "pk")[:DASHBOARD_LIST_LIMIT]
+        ),
+        "list_limit": DASHBOARD_LIST_LIMIT,
+        "due_soon_days": DUE_SOON_DAYS,
+        "rate_statuses": [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE],
+    }
 
-    The completion and on-time rates look at the last 90 days and ignore the status filter
-    (they are about status).
-    """
-    status_filter = {"status": filters["status"]} if filters.get("status") else {}
-    scoped = _apply_filters(
+
+def _dashboard_scope(user, filters: dict, today: date) -> QuerySet[ActionItem]:
+    """The items the user may read matching every filter but the status."""
+    return _apply_filters(
         ActionItem.objects.visible_to(user),
         {k: v for k, v in filters.items() if k != "status"},
         today,
     )
-    items = _apply_filters(scoped, status_filter, today)
+
+
+def _dashboard_items(user, filters: dict, today: date) -> QuerySet[ActionItem]:
+    status_filter = {"status": filters["status"]} if filters.get("status") else {}
+    return _apply_filters(_dashboard_scope(user, filters, today), status_filter, today)
+
+
+def dashboard_counts(*, user, filters: dict, today: date) -> dict:
+    """The dashboard's numbers: items per due-date bucket, the completion and on-time rates,
+    and the overdue items by owner, service and severity. Four queries.
+
+    The completion and on-time rates look at the last 90 days and ignore the status filter
+    (they are about status).
+    """
+    scoped = _dashboard_scope(user, filters, today)
+    items = _dashboard_items(user, filters, today)
     status_q = Q(status__in=filters["status"]) if filters.get("status") else Q()
 
     window_start = today - timedelta(days=RATE_WINDOW_DAYS)
@@ -349,11 +387,14 @@ def action_dashboard(*, user, filters: dict, today: date) -> dict:
         overdue.values_list("postmortem__incident__severity").annotate(count=Count("pk"))
     )
     by_severity = [
-        {"key": severity.value, "name": severity.label, "count": severity_counts.get(severity, 0)}
+        {
+            "key": severity.value,
+            "name": str(severity.label),
+            "count": severity_counts.get(severity, 0),
+        }
         for severity in Severity
     ]
     return {
-        "today": today,
         "counts": counts,
         "ageing": [
             ("age_0_7", _("0–7 days"), counts["age_0_7"]),
@@ -363,24 +404,11 @@ def action_dashboard(*, user, filters: dict, today: date) -> dict:
         "by_owner": by_owner,
         "by_service": by_service,
         "by_severity": by_severity,
-        "overdue_items": list(
-            overdue.with_list_relations().order_by("due_date", "priority", "pk")[
-                :DASHBOARD_LIST_LIMIT
-            ]
-        ),
-        "due_soon_items": list(
-            items.filter(due_bucket_q("next_14", today))
-            .with_list_relations()
-            .order_by("due_date", "priority", "pk")[:DASHBOARD_LIST_LIMIT]
-        ),
-        "list_limit": DASHBOARD_LIST_LIMIT,
-        "due_soon_days": DUE_SOON_DAYS,
         "rate_window": {
             "days": RATE_WINDOW_DAYS,
             "start": window_start,
             "end": yesterday,
         },
-        "rate_statuses": [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE],
         "completion_rate": _percent(counts["done_of_due"], counts["due_in_window"]),
         "on_time_rate": _percent(counts["on_time"], counts["completed"]),
     }

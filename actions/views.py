@@ -3,11 +3,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -34,8 +35,9 @@ from actions.services import (
     action_item_update,
 )
 from core.lists import filtered_list_context
+from core.snapshots import snapshot
 from incidents.models import Incident
-from postmortems.models import Postmortem
+from postmortems.models import Postmortem, readable_by_q
 
 # The htmx targets: the postmortem page's whole action item section, one item in it while it
 # is edited in place, and one row of "My action items".
@@ -135,10 +137,28 @@ def my_items(request):
 
 @require_GET
 def item_list_view(request):
+    today = local_today()
+
+    def kept_count(filters, items) -> int:
+        # Counting a filtered list joins every matching item with its incident and services:
+        # kept until the data changes, like the dashboard (core/snapshots.py).
+        parts = (
+            _readers(request.user),
+            today,
+            sorted((name, repr(value)) for name, value in filters.items() if name != "sort"),
+            timezone.get_current_timezone_name(),  # completion dates are local days
+        )
+        return snapshot("action-list-count", parts, items.count).value
+
     context = filtered_list_context(
-        request, ActionItemFilterForm, action_item_list, user=request.user, today=local_today()
+        request,
+        ActionItemFilterForm,
+        action_item_list,
+        count=kept_count,
+        user=request.user,
+        today=today,
     )
-    context["page"].object_list = page_rows(context["page"].object_list)
+    context["page"].object_list = page_rows(context["page"])
     filters = context["filters"]
     return render(
         request,
@@ -183,15 +203,41 @@ def item_export(request):
 def dashboard(request):
     filter_form = DashboardFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {}
+    today = local_today()
     return render(
         request,
         "actions/dashboard.html",
         {
             "filter_form": filter_form,
             "is_filtered": bool(filters),
-            **action_dashboard(user=request.user, filters=filters, today=local_today()),
+            "today": today,
+            "body": _dashboard_body(request, filters=filters, today=today),
         },
     )
+
+
+def _readers(user) -> str:
+    """Who reads which items, for kept summaries: everyone who reads drafts sees the same
+    items; anyone else sees their own set (their drafts, the items they own)."""
+    return "all" if not readable_by_q(user) else f"user-{user.pk}"
+
+
+def _dashboard_body(request, *, filters: dict, today):
+    """The counts and lists as HTML, kept until the data they show changes (core/snapshots.py):
+    the counts read every item, and fifty rows of items are thousands of template nodes."""
+
+    def compute() -> str:
+        context = action_dashboard(user=request.user, filters=filters, today=today)
+        return render_to_string("actions/includes/_dashboard_body.html", context, request)
+
+    parts = (
+        _readers(request.user),
+        today,
+        request.GET.urlencode(),  # the filters, and the links that repeat them as typed
+        get_language(),
+        timezone.get_current_timezone_name(),
+    )
+    return snapshot("dashboard", parts, compute)
 
 
 # One item ---------------------------------------------------------------------------------------

@@ -2,11 +2,14 @@ import csv
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.snapshots import snapshot
 from learning.insights import InsightsFilterForm, Period, insights
 
 # Spreadsheets run cells starting with these as formulas; a leading quote keeps them text.
@@ -47,7 +50,6 @@ def insights_view(request):
     filters = filter_form.filters() if request.GET else {}
     today = timezone.localdate()
     period = Period.from_filters(filters, today)
-    context = insights(filters=filters, period=period, today=today)
     if request.GET.get("format") == "csv":
         if filter_form.errors:
             # A file cannot show what was wrong: the page can, with the same filters as typed.
@@ -55,16 +57,45 @@ def insights_view(request):
             del query["format"]
             query.pop("figure", None)
             return redirect(f"{reverse('insights:index')}?{query.urlencode()}")
-        figure = context["figures"].get(request.GET.get("figure", ""))
+        figures = insights(filters=filters, period=period, today=today)["figures"]
+        figure = figures.get(request.GET.get("figure", ""))
         if figure is None:
             raise Http404(_("There is no such chart."))
         return _csv_response(figure, period)
+    figures = _figures(request, filters=filters, period=period, today=today)
     return render(
         request,
         "learning/insights.html",
         {
-            **context,
+            "period": period,
+            "incident_count": figures.value["incident_count"],
+            "figures_html": figures.value["html"],
+            "figures_as_of": figures,  # when they were computed
             "filter_form": filter_form,
             "is_filtered": bool(filters),
         },
     )
+
+
+def _figures(request, *, filters: dict, period: Period, today):
+    """The charts and tables as HTML, with the incident count, kept until the data changes
+    (core/snapshots.py): a three-year page is thousands of SVG elements and table cells."""
+
+    def compute() -> dict:
+        context = insights(filters=filters, period=period, today=today)
+        html = render_to_string(
+            "learning/includes/_figures.html",
+            {**context, "is_filtered": bool(filters)},
+            request,
+        )
+        return {"incident_count": context["incident_count"], "html": html}
+
+    parts = (
+        period,
+        today,
+        sorted((name, getattr(value, "slug", value)) for name, value in filters.items()),
+        request.GET.urlencode(),  # the CSV links repeat the query string as typed
+        get_language(),
+        timezone.get_current_timezone_name(),
+    )
+    return snapshot("insights", parts, compute)

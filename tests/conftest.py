@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import axes.attempts
 import axes.handlers.proxy
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from core.models import Role
@@ -184,3 +185,10 @@ def migration_data(transactional_db):
         ("postmortems.migrations.0002_default_templates_and_phrases", "create_defaults"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def no_kept_snapshots():
+    """Kept summaries (core/snapshots.py) are keyed by a data version that a rolled-back test
+    does not take back: no test may read another's."""
+    cache.clear()

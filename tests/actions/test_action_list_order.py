@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.models import ActionItem
+from actions.selectors import action_item_list
 from tests.factories import ActionItemFactory
 
 # Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
@@ -66,3 +68,24 @@ def test_the_other_orders_hold_on_every_page(mixed_items, manager, make_client, 
     assert by_priority[-2:] == ["Overdue a day", "Later P3"]
     newest = _all_pages(client, sort="newest")
     assert newest[0] == "Overdue a week, P1" and newest[-1] == "Later P3"
+
+
+@pytest.mark.parametrize("sort", ["", "due", "priority", "newest", "updated"])
+def test_pages_read_backwards_from_the_end_keep_the_order_and_ties(
+    sort, manager, make_client, settings
+):
+    """Pages past the middle are read from the end (actions.selectors.page_rows): the same
+    items in the same order as the whole list, ties broken the same way."""
+    settings.PAGE_SIZE = 2
+    today = timezone.localdate()
+    for n in range(7):
+        item = ActionItemFactory(
+            title=f"Tie {n}", status="open", due_date=None if n % 3 else today, priority="P2"
+        )
+        ActionItem.objects.filter(pk=item.pk).update(
+            created_at=item.created_at.replace(microsecond=0),
+            updated_at=item.created_at.replace(microsecond=0),
+        )
+    whole = action_item_list(user=manager, filters={"sort": sort} if sort else {}, today=today)
+    params = {"sort": sort} if sort else {}
+    assert _all_pages(make_client(manager), **params) == [item.title for item in whole]

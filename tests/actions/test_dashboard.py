@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import ActionItem
-from incidents.models import Severity
+from actions.services import action_item_set_status
+from incidents.models import Incident, Severity
+from postmortems.models import Postmortem
 from tests.factories import (
     ActionItemFactory,
     IncidentFactory,
@@ -228,11 +230,24 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     _bulk_items(count)
     client = make_client(manager)
     # session, user, the user's roles (who reads drafts' items), services and owners for the
-    # filters, all the counts (one query), overdue by owner, by service, by severity, the
-    # overdue list, the due-soon list, the bell's unread count.
-    with django_assert_max_num_queries(12):
+    # filters, the data version, all the counts (one query), overdue by owner, by service, by
+    # severity, the overdue list, the due-soon list, the bell's unread count.
+    with django_assert_max_num_queries(13):
         response = client.get(DASHBOARD, {"priority": ["P1", "P2", "P3"]})
     assert response.context["counts"]["overdue"] > 0
+    # Asked again with the data unchanged: the counts and lists are kept as rendered, their
+    # six queries spared.
+    with django_assert_max_num_queries(7):
+        again = client.get(DASHBOARD, {"priority": ["P1", "P2", "P3"]})
+    assert "counts" not in again.context
+    assert "Counts as of " in again.content.decode()  # how old the kept counts are
+    metrics = '<section class="row row-cols-2'
+    assert _from(metrics, again) == _from(metrics, response)
+
+
+def _from(marker: str, response) -> str:
+    content = response.content.decode()
+    return content[content.index(marker) :]
 
 
 @pytest.mark.parametrize("count", [10, 1000])
@@ -242,8 +257,112 @@ def test_the_list_runs_a_fixed_number_of_queries(
     _bulk_items(count)
     client = make_client(manager)
     # session, user, the user's roles (who reads drafts' items), services and owners for the
-    # filters, the count, the page's item ids, those items with owner and incident, the bell's
-    # unread count.
-    with django_assert_max_num_queries(9):
+    # filters, the data version, the count, the page's item ids, those items with owner and
+    # incident, the bell's unread count.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("actions:list"), {"due": "overdue"})
     assert response.context["page"].paginator.count > 0
+    # Again with the data unchanged: the count is kept.
+    with django_assert_max_num_queries(9):
+        again = client.get(reverse("actions:list"), {"due": "overdue"})
+    assert again.context["page"].paginator.count == response.context["page"].paginator.count
+
+
+def test_the_lists_kept_count_follows_every_write(manager, make_client, data_set):
+    client = make_client(manager)
+    by_service = {"service": "checkout", "due": "overdue"}
+
+    def count():
+        return client.get(reverse("actions:list"), by_service).context["page"].paginator.count
+
+    # Overdue on Checkout: the SEV1 items A1, A3, A14, A15 and the SEV3 items A2, A12.
+    assert count() == 6
+    ActionItem.objects.filter(title="A1").update(status="done", completed_at=timezone.now())
+    assert count() == 5
+    Incident.objects.get(severity=Severity.SEV3).services.remove(data_set["checkout"])
+    assert count() == 3
+    # A draft's items are read by its writers, reviewers and staff, and by their owners.
+    ann = make_client(data_set["ann"])
+    assert ann.get(reverse("actions:list"), by_service).context["page"].paginator.count == 3
+    Postmortem.objects.filter(incident__severity=Severity.SEV1).update(status="draft")
+    assert count() == 0
+    assert ann.get(reverse("actions:list"), by_service).context["page"].paginator.count == 1
+
+
+# The counts are kept between requests (core/snapshots.py): every kind of write shows at once.
+
+
+def _overdue(client) -> dict:
+    context = client.get(DASHBOARD).context
+    return {
+        "total": context["counts"]["overdue"],
+        "owner": {row["name"]: row["count"] for row in context["by_owner"]},
+        "service": {row["name"]: row["count"] for row in context["by_service"]},
+        "severity": {row["key"]: row["count"] for row in context["by_severity"]},
+    }
+
+
+def _finish_a1(data):
+    item = ActionItem.objects.get(title="A1")
+    action_item_set_status(item=item, status="done", changed_by=data["ann"])
+
+
+def _move_a3_later(data):
+    ActionItem.objects.filter(title="A3").update(due_date=timezone.localdate() + timedelta(days=5))
+
+
+def _delete_a15(data):
+    ActionItem.objects.filter(title="A15").delete()
+
+
+def _rename_ann(data):
+    data["ann"].first_name = "Anne"
+    data["ann"].save()
+
+
+def _sev2_becomes_sev4(data):
+    Incident.objects.filter(severity=Severity.SEV2).update(severity=Severity.SEV4)
+
+
+def _sev1_also_on_search(data):
+    Incident.objects.get(severity=Severity.SEV1).services.add(data["search"])
+
+
+KEPT_COUNT_WRITES = {
+    # Before: 8 overdue; Ann 4, Bob 3, no owner 1; Checkout 6, Search 2, no service 2;
+    # SEV1 4, SEV2 2, SEV3 2.
+    "item done": (_finish_a1, "total", 7),
+    "due date moved": (_move_a3_later, "owner", {"Ann Able": 4, "Bob Baker": 2, "No owner": 1}),
+    "item deleted": (_delete_a15, "total", 7),
+    "owner renamed": (_rename_ann, "owner", {"Anne Able": 4, "Bob Baker": 3, "No owner": 1}),
+    "severity changed": (
+        _sev2_becomes_sev4,
+        "severity",
+        {"SEV1": 4, "SEV2": 0, "SEV3": 2, "SEV4": 2},
+    ),
+    "service added": (
+        _sev1_also_on_search,
+        "service",
+        {"Checkout": 6, "Search": 6, "No service": 2},
+    ),
+}
+
+
+@pytest.mark.parametrize("write", KEPT_COUNT_WRITES.values(), ids=KEPT_COUNT_WRITES.keys())
+def test_kept_counts_follow_every_kind_of_write(write, manager, make_client, data_set):
+    change, figure, expected = write
+    client = make_client(manager)
+    assert _overdue(client)["total"] == 8
+    change(data_set)
+    assert _overdue(client)[figure] == expected
+
+
+def test_kept_counts_follow_a_postmortem_going_back_to_draft(make_client, data_set):
+    """Drafts' items are read only by their writers, reviewers and staff, and by their owners:
+    each reader's counts are their own, and each follows the change."""
+    reader, ann = make_client(UserFactory()), make_client(data_set["ann"])
+    assert _overdue(reader)["total"] == _overdue(ann)["total"] == 8
+    Postmortem.objects.filter(incident__severity=Severity.SEV1).update(status="draft")
+    # The SEV1 postmortem's overdue items: A1 and A14 (Ann's), A3 and A15 (Bob's).
+    assert _overdue(reader)["total"] == 4
+    assert _overdue(ann)["total"] == 6
