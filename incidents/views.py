@@ -136,7 +136,6 @@ def _detail_context(request, incident, entry_form) -> dict:
         "incident": incident,
         "postmortem": getattr(incident, "postmortem", None),
         "services": incident.services.all(),
-        "can_edit": incident.can_edit(request.user),
         "similar": similar_incidents(incident),
         "changes": incident_changes(incident),
         **_timeline_context(request, incident, entry_form),
@@ -167,6 +166,7 @@ def _timeline_context(request, incident, entry_form) -> dict:
         "show_dates": show_dates,
         "entry_form": entry_form,
         "timeline_refusal": refusal,
+        "can_edit": incident.can_edit(request.user),
     }
 
 

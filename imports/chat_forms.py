@@ -1,0 +1,83 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.dates import validate_moment_in_range
+from core.forms import BoundedDateField, DateTimeLocalInput, cap_text_length
+from core.models import TIME_ZONE_CHOICES
+from imports.chat_paste import MAX_PASTE_LENGTH
+from imports.slack import MAX_ZIP_BYTES
+
+
+class SlackExportForm(forms.Form):
+    export = forms.FileField(
+        label=_("Slack export (zip)"),
+        help_text=_("The zip Slack's export gives, as it is; at most %(limit)s MB.")
+        % {"limit": MAX_ZIP_BYTES // (1024 * 1024)},
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
+    workspace_url = forms.URLField(
+        label=_("Workspace address"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_("For links back to each message, e.g. https://acme.slack.com."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workspace_url"].initial = settings.SLACK_WORKSPACE_URL
+
+
+class PastedChatForm(forms.Form):
+    text = forms.CharField(
+        label=_("Chat text"),
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text=_(
+            'Lines like "[10:32] alice: text" or "10:32 <alice> text", or messages copied '
+            "from Slack."
+        ),
+    )
+    day = BoundedDateField(
+        label=_("Day of the first message"),
+        help_text=_("Pasted times have no date; later days follow when the clock passes midnight."),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone of the times"), choices=TIME_ZONE_CHOICES)
+
+    def __init__(self, *args, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        cap_text_length(self.fields["text"], MAX_PASTE_LENGTH)
+        self.fields["day"].initial = timezone.localdate(incident.started_at)
+        self.fields["time_zone"].initial = timezone.get_current_timezone_name()
+
+
+class ChatWindowForm(forms.Form):
+    """Which messages of a transcript to show: one channel, between two times (both optional)."""
+
+    channel = forms.ChoiceField(label=_("Channel"))
+    start = forms.DateTimeField(
+        label=_("From"),
+        required=False,
+        widget=DateTimeLocalInput,
+        validators=[validate_moment_in_range],
+    )
+    end = forms.DateTimeField(
+        label=_("Until"),
+        required=False,
+        widget=DateTimeLocalInput,
+        validators=[validate_moment_in_range],
+    )
+
+    def __init__(self, *args, channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [(c["id"], f"#{c['name']}") for c in channels]
+        if channels:
+            self.fields["channel"].initial = channels[0]["id"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end of the window cannot be before its start."))
+        return cleaned
