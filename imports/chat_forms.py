@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -10,13 +12,38 @@ from imports.chat_paste import MAX_PASTE_LENGTH
 from imports.slack import MAX_ZIP_BYTES
 
 
+class FolderInput(forms.ClearableFileInput):
+    """Picks a whole folder; the files' paths in it go to the hidden field named in
+    data-folder-paths (static/imports/chat_import.js), as the browser sends only their names."""
+
+    allow_multiple_selected = True
+
+    def __init__(self):
+        super().__init__(attrs={"webkitdirectory": True, "data-folder-paths": "id_folder_paths"})
+
+
+class FolderField(forms.FileField):
+    widget = FolderInput
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(FolderField, self).clean(upload, initial) for upload in uploads]
+
+
 class SlackExportForm(forms.Form):
     export = forms.FileField(
         label=_("Slack export (zip)"),
+        required=False,
         help_text=_("The zip Slack's export gives, as it is; at most %(limit)s MB.")
         % {"limit": MAX_ZIP_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
+    folder = FolderField(
+        label=_("… or the unzipped export folder"),
+        required=False,
+        help_text=_("The folder holding users.json and channels.json (at most 100 files)."),
+    )
+    folder_paths = forms.CharField(widget=forms.HiddenInput, required=False)
     workspace_url = forms.URLField(
         label=_("Workspace address"),
         required=False,
@@ -28,6 +55,34 @@ class SlackExportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["workspace_url"].initial = settings.SLACK_WORKSPACE_URL
+
+    def clean(self):
+        cleaned = super().clean()
+        export, folder = cleaned.get("export"), cleaned.get("folder")
+        if bool(export) == bool(folder):
+            raise forms.ValidationError(
+                _("Choose the export's zip or its unzipped folder."), code="one_source"
+            )
+        if folder:
+            cleaned["folder_paths"] = self._paths(cleaned.get("folder_paths", ""), len(folder))
+        return cleaned
+
+    @staticmethod
+    def _paths(value: str, count: int) -> list[str]:
+        try:
+            paths = json.loads(value)
+        except ValueError:
+            paths = None
+        if (
+            not isinstance(paths, list)
+            or len(paths) != count
+            or not all(isinstance(path, str) for path in paths)
+        ):
+            raise forms.ValidationError(
+                _("The browser did not say where each file of the folder sits; upload the zip."),
+                code="folder_paths",
+            )
+        return paths
 
 
 class PastedChatForm(forms.Form):

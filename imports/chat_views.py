@@ -21,7 +21,7 @@ from imports.chat import (
 from imports.chat_forms import ChatWindowForm, PastedChatForm, SlackExportForm
 from imports.chat_paste import PASTED_CHANNEL, parse_pasted
 from imports.models import ChatImportedEntry, ChatSource, ChatTranscript
-from imports.slack import parse_export, read_zip
+from imports.slack import parse_export, read_folder, read_zip
 from incidents.changes import ChangeRefused, check_change_allowed
 from incidents.models import Incident, TimelineKind
 from incidents.services import IncidentError
@@ -75,13 +75,16 @@ def chat_import_slack(request, reference):
     incident = _get_incident_for_import(request, reference)
     form = SlackExportForm(request.POST, request.FILES)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            export = parse_export(
-                read_zip(form.cleaned_data["export"]),
-                workspace_url=form.cleaned_data["workspace_url"],
+            files = (
+                read_zip(data["export"])
+                if data["export"]
+                else read_folder(data["folder"], data["folder_paths"])
             )
+            export = parse_export(files, workspace_url=data["workspace_url"])
         except ChatImportError as error:
-            form.add_error("export", str(error))
+            form.add_error(None, str(error))
         else:
             transcript = chat_transcript_hold(
                 incident=incident,

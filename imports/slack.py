@@ -92,6 +92,28 @@ def read_zip(upload) -> dict[str, bytes]:
     return files
 
 
+def read_folder(uploads, paths: list[str]) -> dict[str, bytes]:
+    """The files of an uploaded folder, by their path in it (which the browser tells apart from
+    the files: ``paths[i]`` is where ``uploads[i]`` sits), within the same bounds as a zip."""
+    if len(uploads) > MAX_FILES:
+        raise ChatImportError(
+            _("The folder holds more than %(limit)s files; export fewer channels or days.")
+            % {"limit": MAX_FILES}
+        )
+    files, unpacked = {}, 0
+    for upload, path in zip(uploads, paths, strict=True):
+        if not _is_wanted(path):
+            continue
+        unpacked += upload.size
+        if upload.size > MAX_FILE_BYTES or unpacked > MAX_UNPACKED_BYTES:
+            raise ChatImportError(
+                _("The folder holds more than %(limit)s MB; export fewer channels or days.")
+                % {"limit": MAX_UNPACKED_BYTES // (1024 * 1024)}
+            )
+        files[path] = upload.read()
+    return files
+
+
 def _is_wanted(path: str) -> bool:
     name = PurePosixPath(path).name
     return (

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from incidents.models import TimelineEntry
 from tests.e2e.conftest import sign_in
 from tests.factories import IncidentFactory
-from tests.imports.chat_data import shared_export_zip
+from tests.imports.chat_data import SLACK_EXPORT, shared_export_zip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -69,4 +69,19 @@ def test_engineer_imports_the_slack_channel_into_the_timeline(new_page, author, 
     page.get_by_role("button", name="Read the export").click()
     expect(page.locator(".chat-message", has_text="in the timeline")).to_have_count(3)
     assert TimelineEntry.objects.filter(incident=incident).count() == 3
+    assert page.errors == []
+
+
+def test_the_unzipped_export_folder_can_be_chosen_instead_of_the_zip(new_page, author):
+    incident = IncidentFactory(
+        started_at=datetime(2026, 3, 14, 9, 58, tzinfo=UTC), created_by=author
+    )
+    page = new_page()
+    sign_in(page, "author")
+    page.goto(f"/imports/chat/{incident.reference}/")
+    page.get_by_label("… or the unzipped export folder").set_input_files(str(SLACK_EXPORT))
+    page.get_by_role("button", name="Read the export").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pick the messages that matter")
+    expect(page.locator(".chat-message")).to_have_count(8)
     assert page.errors == []

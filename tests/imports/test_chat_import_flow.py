@@ -1,9 +1,12 @@
 """From an incident's page: upload a Slack export or paste chat text, pick messages, import them
 as timeline entries; who may, what is refused, and what is kept when it is."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import Role
@@ -11,7 +14,7 @@ from imports.chat import TRANSCRIPTS_KEPT
 from imports.models import ChatImportedEntry, ChatTranscript
 from incidents.models import TimelineEntry
 from tests.factories import IncidentFactory, PostmortemFactory, UserFactory
-from tests.imports.chat_data import CHANNEL_ID, shared_export_zip
+from tests.imports.chat_data import CHANNEL_ID, export_files, shared_export_zip
 
 STARTED = datetime(2026, 3, 14, 9, 58, tzinfo=UTC)
 ALEX_ACK = f"slack:{CHANNEL_ID}:1773482400.000300"
@@ -292,8 +295,6 @@ def test_a_transcript_is_seen_only_by_who_brought_it_and_only_for_its_incident(
 def test_a_file_that_is_not_a_zip_gets_a_message_and_the_typed_address_is_kept(
     author_client, incident
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     response = author_client.post(
         reverse("imports:chat-slack", args=[incident.reference]),
         {
@@ -382,3 +383,44 @@ def test_an_import_commits_entries_and_source_keys_together(author_client, incid
     import_picks(author_client, ChatTranscript.objects.get(), {ALEX_ACK: "detection"})
     entry = TimelineEntry.objects.get()
     assert entry.chat_source.source_key == ALEX_ACK
+
+
+def folder_upload(client, incident, *, paths=None):
+    files = export_files()
+    uploads = [SimpleUploadedFile(Path(path).name, data) for path, data in files.items()]
+    folder = [f"slack-export/{path}" for path in files]
+    return client.post(
+        reverse("imports:chat-slack", args=[incident.reference]),
+        {"folder": uploads, "folder_paths": json.dumps(folder if paths is None else paths)},
+    )
+
+
+def test_the_unzipped_export_folder_reads_like_the_zip(author_client, incident):
+    response = folder_upload(author_client, incident)
+    transcript = ChatTranscript.objects.get()
+    assert response.url == pick_url(transcript)
+    assert len(transcript.messages) == 8
+    assert transcript.channels == [{"id": CHANNEL_ID, "name": "inc-checkout-2026-03-14"}]
+
+
+def test_a_folder_whose_paths_the_browser_did_not_send_is_refused_with_a_message(
+    author_client, incident
+):
+    response = folder_upload(author_client, incident, paths=["users.json"])
+    assert "did not say where each file of the folder sits" in response.content.decode()
+    assert ChatTranscript.objects.count() == 0
+
+
+def test_neither_or_both_of_zip_and_folder_is_refused_with_a_message(author_client, incident):
+    url = reverse("imports:chat-slack", args=[incident.reference])
+    neither = author_client.post(url, {"workspace_url": ""})
+    assert "Choose the export&#x27;s zip or its unzipped folder." in neither.content.decode()
+    both = author_client.post(
+        url,
+        {
+            "export": shared_export_zip(),
+            "folder": [SimpleUploadedFile("users.json", b"[]")],
+            "folder_paths": '["x/users.json"]',
+        },
+    )
+    assert "Choose the export&#x27;s zip or its unzipped folder." in both.content.decode()
