@@ -424,3 +424,18 @@ def test_neither_or_both_of_zip_and_folder_is_refused_with_a_message(author_clie
         },
     )
     assert "Choose the export&#x27;s zip or its unzipped folder." in both.content.decode()
+
+
+def test_one_import_takes_at_most_the_bound_of_messages(author, incident):
+    from imports.chat import MAX_PICKS, ChatImportError, ChatMessage, chat_messages_import
+
+    picks = [
+        (
+            ChatMessage(key=f"paste:{n}", channel="pasted", moment=STARTED, speaker="a", text="b"),
+            "note",
+        )
+        for n in range(MAX_PICKS + 1)
+    ]
+    with pytest.raises(ChatImportError, match=f"at most {MAX_PICKS} messages"):
+        chat_messages_import(incident=incident, importer=author, picks=picks)
+    assert TimelineEntry.objects.count() == 0

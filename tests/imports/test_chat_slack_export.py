@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from imports import chat, slack
 from imports.chat import ChatImportError
 from imports.slack import parse_export, read_zip
 from tests.imports.chat_data import CHANNEL_ID, export_files, shared_export_zip, zipped
@@ -121,3 +122,18 @@ def test_a_zip_over_the_upload_bound_is_refused_before_it_is_opened(settings):
     upload.size = 21 * 1024 * 1024
     with pytest.raises(ChatImportError, match="at most 20 MB"):
         read_zip(upload)
+
+
+def test_a_zip_with_too_many_files_is_refused(monkeypatch):
+    # The shared export holds three files: users.json, channels.json and one day's messages.
+    monkeypatch.setattr(slack, "MAX_FILES", 3)
+    assert len(read_zip(shared_export_zip())) == 3
+    monkeypatch.setattr(slack, "MAX_FILES", 2)
+    with pytest.raises(ChatImportError, match="more than 2 files"):
+        read_zip(shared_export_zip())
+
+
+def test_messages_beyond_the_bound_are_refused_with_advice(monkeypatch):
+    monkeypatch.setattr(chat, "MAX_MESSAGES", 5)
+    with pytest.raises(ChatImportError, match="more than 5 messages"):
+        parse_export(export_files())
