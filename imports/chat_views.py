@@ -22,7 +22,7 @@ from imports.chat_forms import ChatWindowForm, PastedChatForm, SlackExportForm
 from imports.chat_paste import PASTED_CHANNEL, parse_pasted
 from imports.models import ChatImportedEntry, ChatSource, ChatTranscript
 from imports.slack import parse_export, read_folder, read_zip
-from incidents.changes import ChangeRefused, check_change_allowed
+from incidents.changes import ChangeRefused, change_refusal
 from incidents.models import Incident, TimelineKind
 from incidents.services import IncidentError
 
@@ -43,14 +43,6 @@ def _get_incident_for_import(request, reference: str) -> Incident:
     return incident
 
 
-def _timeline_refusal(incident, user) -> str:
-    try:
-        check_change_allowed(incident=incident, actor=user)
-    except ChangeRefused as refusal:
-        return str(refusal)
-    return ""
-
-
 @require_GET
 def chat_import_start(request, reference):
     incident = _get_incident_for_import(request, reference)
@@ -65,7 +57,7 @@ def _start_page(request, incident, *, slack_form=None, paste_form=None):
             "incident": incident,
             "slack_form": slack_form or SlackExportForm(),
             "paste_form": paste_form or PastedChatForm(incident=incident),
-            "timeline_refusal": _timeline_refusal(incident, request.user),
+            "timeline_refusal": change_refusal(incident=incident, actor=request.user),
         },
     )
 
@@ -180,7 +172,7 @@ def chat_import_pick(request, reference, pk):
             "max_picks": MAX_PICKS,
             "kinds": TimelineKind.choices,
             "error": error,
-            "timeline_refusal": _timeline_refusal(incident, request.user),
+            "timeline_refusal": change_refusal(incident=incident, actor=request.user),
         },
     )
 
