@@ -12,6 +12,7 @@ import html
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -82,7 +83,13 @@ def read_zip(upload) -> dict[str, bytes]:
                     % {"limit": MAX_UNPACKED_BYTES // (1024 * 1024)}
                 )
             files[info.filename] = data
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+    ) as error:
         raise ChatImportError(
             _("This is not a zip file Hindsight can read (%(error)s). Upload Slack's export zip.")
             % {"error": error}
@@ -126,7 +133,11 @@ def parse_export(files: dict[str, bytes], *, workspace_url: str = "") -> SlackEx
     (the export may sit in a top-level folder of its own)."""
     root = _export_root(files)
     problems = Problems()
-    users = {user.get("id"): user for user in _json_list(files, root / "users.json", problems)}
+    users = {
+        user["id"]: user
+        for user in _json_list(files, root / "users.json", problems)
+        if isinstance(user.get("id"), str)
+    }
     channels = []
     for listing in ("channels.json", "groups.json"):
         for channel in _json_list(files, root / listing, problems):
@@ -186,7 +197,10 @@ def _json_list(files, path: PurePosixPath, problems: Problems) -> list[dict]:
 
 
 def _message(raw, channel_id, users, markdown, workspace_url, problems) -> ChatMessage | None:
-    if raw.get("type", "message") != "message" or raw.get("subtype") in SKIPPED_SUBTYPES:
+    subtype = raw.get("subtype")
+    if raw.get("type", "message") != "message" or (
+        isinstance(subtype, str) and subtype in SKIPPED_SUBTYPES
+    ):
         return None
     ts = raw.get("ts")
     try:
@@ -224,7 +238,7 @@ def _message(raw, channel_id, users, markdown, workspace_url, problems) -> ChatM
 
 
 def _speaker(raw: dict, users: dict) -> str:
-    user = users.get(raw.get("user"))
+    user = users.get(raw["user"]) if isinstance(raw.get("user"), str) else None
     if isinstance(user, dict):
         profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
         return str(

@@ -137,3 +137,22 @@ def test_messages_beyond_the_bound_are_refused_with_advice(monkeypatch):
     monkeypatch.setattr(chat, "MAX_MESSAGES", 5)
     with pytest.raises(ChatImportError, match="more than 5 messages"):
         parse_export(export_files())
+
+
+def test_fields_of_unexpected_types_leave_the_message_out_or_read_what_they_can():
+    files = export_files()
+    files["users.json"] = b'[{"id": ["U01ALEX"]}, {"id": "U02RILEY", "profile": "x"}, 7]'
+    files["inc-checkout-2026-03-14/2026-03-18.json"] = (
+        b'[{"type": "message", "subtype": ["channel_join"], "ts": "1773800000.1", "text": "a"},'
+        b' {"type": "message", "user": {"id": 1}, "ts": "1773800001.1", "text": ["b"]},'
+        b' {"type": "message", "user": "U02RILEY", "ts": "1773800002.1", "text": "c",'
+        b'  "thread_ts": 5, "files": ["x", {"name": 3}]},'
+        b' "not a message", null]'
+    )
+    export = parse_export(files)
+    late = [message for message in export.messages if message.moment.day == 18]
+    # A subtype that is not a name is no channel event; a text that is not text is nothing.
+    assert [(m.speaker, m.text, m.thread) for m in late] == [
+        ("", "a", ""),
+        ("U02RILEY", "c\n\n(attached: 3)", ""),
+    ]
