@@ -26,8 +26,10 @@ from incidents.changes import ChangeRefused, change_refusal
 from incidents.models import Incident, TimelineKind
 from incidents.services import IncidentError
 
-# The most messages the picking page lists at once; a narrower window shows the rest.
-MAX_SHOWN = 500
+# The most messages the picking page lists at once (as many as one import takes); a narrower
+# window shows the rest. Their text is shown as written, not rendered: rendering hundreds of
+# messages as Markdown took seconds.
+MAX_SHOWN = MAX_PICKS
 
 REFUSALS = (ChangeRefused, IncidentError, ValidationError, ChatImportError)
 

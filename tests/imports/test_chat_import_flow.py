@@ -81,8 +81,7 @@ def test_an_uploaded_export_lists_its_messages_with_replies_under_their_thread(
     ]
     assert [reply.message.key for reply in shown[2].replies] == [SAM_REPLY]
     html = page.content.decode()
-    assert "<strong>checkout dashboard</strong>" not in html  # a link, not bold
-    assert 'href="https://grafana.example.com/d/checkout"' in html
+    assert "[checkout dashboard](https://grafana.example.com/d/checkout)" in html
     assert "has joined the channel" not in html
 
 
