@@ -2,11 +2,13 @@
 as timeline entries; who may, what is refused, and what is kept when it is."""
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from core.models import Role
@@ -377,11 +379,39 @@ def test_the_picking_page_query_count_does_not_grow_with_the_transcript(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_commits_entries_and_source_keys_together(author_client, incident):
-    upload(author_client, incident)
-    import_picks(author_client, ChatTranscript.objects.get(), {ALEX_ACK: "detection"})
-    entry = TimelineEntry.objects.get()
-    assert entry.chat_source.source_key == ALEX_ACK
+def test_two_concurrent_imports_of_the_same_messages_add_them_once(author, incident):
+    """The second import waits for the first to commit, then finds the messages imported."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(author)
+    upload(client, incident)
+    transcript = ChatTranscript.objects.get()
+    responses, errors = [], []
+    start = threading.Barrier(2)
+
+    def send():
+        try:
+            racer = Client()
+            racer.force_login(author)
+            start.wait()
+            responses.append(
+                import_picks(racer, transcript, {ALEX_ACK: "detection", SAM_FOUND: "golden_path"})
+            )
+        except Exception as error:  # a 500 surfaces here
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [response.status_code for response in responses] == [302, 302]
+    entries = TimelineEntry.objects.filter(incident=incident)
+    assert sorted(entry.chat_source.source_key for entry in entries) == [ALEX_ACK, SAM_FOUND]
 
 
 def folder_upload(client, incident, *, paths=None):
