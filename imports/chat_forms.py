@@ -3,6 +3,7 @@ import json
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import validate_moment_in_range
@@ -89,10 +90,6 @@ class PastedChatForm(forms.Form):
     text = forms.CharField(
         label=_("Chat text"),
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
-        help_text=_(
-            'Lines like "[10:32] alice: text" or "10:32 <alice> text", or messages copied '
-            "from Slack."
-        ),
     )
     day = BoundedDateField(
         label=_("Day of the first message"),
@@ -103,6 +100,13 @@ class PastedChatForm(forms.Form):
     def __init__(self, *args, incident, **kwargs):
         super().__init__(*args, **kwargs)
         cap_text_length(self.fields["text"], MAX_PASTE_LENGTH)
+        # Help texts are rendered as HTML: "<alice>" must be escaped to be seen.
+        self.fields["text"].help_text = escape(
+            _(
+                'Lines like "[10:32] alice: text" or "10:32 <alice> text", or messages copied '
+                "from Slack."
+            )
+        )
         self.fields["day"].initial = timezone.localdate(incident.started_at)
         self.fields["time_zone"].initial = timezone.get_current_timezone_name()
 

@@ -468,3 +468,8 @@ def test_one_import_takes_at_most_the_bound_of_messages(author, incident):
     with pytest.raises(ChatImportError, match=f"at most {MAX_PICKS} messages"):
         chat_messages_import(incident=incident, importer=author, picks=picks)
     assert TimelineEntry.objects.count() == 0
+
+
+def test_the_start_page_shows_the_pasted_shapes_it_understands(author_client, incident):
+    page = author_client.get(start_url(incident)).content.decode()
+    assert "&quot;10:32 &lt;alice&gt; text&quot;" in page
