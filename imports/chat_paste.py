@@ -118,6 +118,7 @@ def parse_pasted(text: str, *, day: date, zone: str) -> tuple[list[ChatMessage],
 
 def _drafts(text: str, problems: Problems) -> list[_Draft]:
     drafts: list[_Draft] = []
+    unplaced: list[tuple[int, str]] = []  # lines before the first message
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         stripped = _EDITED.sub("", line.strip())
@@ -129,17 +130,17 @@ def _drafts(text: str, problems: Problems) -> list[_Draft]:
             speaker, text_ = match.group("speaker").strip(), match.group("text")
         elif match := _SLACK_HEADER.match(stripped):
             speaker, text_ = match.group("speaker").strip(), ""
+            if speaker.upper() in _APP_BADGES:
+                speaker = _take_name_line(drafts, unplaced) or speaker
         elif (match := _SLACK_TIME_ONLY.match(stripped)) and drafts:
             speaker, text_ = drafts[-1].speaker, ""
         else:
             if drafts:
                 drafts[-1].lines.append(_EDITED.sub("", line))
             else:
-                problems.add(
-                    _("Line %(line)s was not understood: %(text)s")
-                    % {"line": number, "text": stripped[:80]}
-                )
+                unplaced.append((number, stripped))
             continue
+        _report_unplaced(unplaced, problems)
         clock = _clock(match.group("time"))
         if clock is None:
             problems.add(
@@ -148,7 +149,31 @@ def _drafts(text: str, problems: Problems) -> list[_Draft]:
             )
             continue
         drafts.append(_Draft(line=number, clock=clock, speaker=speaker[:100], lines=[text_]))
+    _report_unplaced(unplaced, problems)
     return drafts
+
+
+def _report_unplaced(unplaced: list, problems: Problems) -> None:
+    for number, stripped in unplaced:
+        problems.add(
+            _("Line %(line)s was not understood: %(text)s")
+            % {"line": number, "text": stripped[:80]}
+        )
+    unplaced.clear()
+
+
+# Slack copies an app's messages as its name on one line, then "APP  10:32 AM".
+_APP_BADGES = {"APP", "BOT"}
+
+
+def _take_name_line(drafts: list[_Draft], unplaced: list) -> str:
+    """The line just before an app's badge is its name: take it from where it was put."""
+    if drafts:
+        lines = drafts[-1].lines
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return lines.pop().strip() if len(lines) > 1 else ""
+    return unplaced.pop()[1] if unplaced else ""
 
 
 def _clock(value: str) -> time | None:

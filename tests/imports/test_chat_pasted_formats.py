@@ -137,3 +137,22 @@ def test_a_day_near_the_end_of_the_range_rolling_past_it_is_reported():
     )
     assert [m.text for m in messages] == ["one"]
     assert problems == ["The message on line 2 falls outside the years 1970 to 2100."]
+
+
+def test_an_apps_message_copied_from_slack_takes_the_name_above_its_badge():
+    messages, problems = read(
+        "Pager\n"
+        "APP  9:59 AM\n"
+        "FIRING: CheckoutErrorRate\n"
+        "Alex Okafor  10:00 AM\n"
+        "Ack.\n"
+        "Pager\n"
+        "APP  10:05 AM\n"
+        "RESOLVED: CheckoutErrorRate\n"
+    )
+    assert messages == [
+        (at(9, 59), "Pager", "FIRING: CheckoutErrorRate"),
+        (at(10, 0), "Alex Okafor", "Ack."),
+        (at(10, 5), "Pager", "RESOLVED: CheckoutErrorRate"),
+    ]
+    assert problems == []
