@@ -157,7 +157,12 @@ def parse_export(files: dict[str, bytes], *, workspace_url: str = "") -> SlackEx
                     check_message_count(messages)
     if not channels:
         raise ChatImportError(
-            _("No channels found: a Slack export has a channels.json listing them.")
+            " ".join(
+                [
+                    _("No channels found: a Slack export has a channels.json listing them."),
+                    *problems,
+                ]
+            )
         )
     messages.sort(key=lambda message: (message.moment, message.key))
     return SlackExport(channels=channels, messages=messages, problems=problems.as_list())

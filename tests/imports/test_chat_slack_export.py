@@ -156,3 +156,12 @@ def test_fields_of_unexpected_types_leave_the_message_out_or_read_what_they_can(
         ("", "a", ""),
         ("U02RILEY", "c\n\n(attached: 3)", ""),
     ]
+
+
+def test_a_broken_channel_list_says_why_no_channel_was_found():
+    files = export_files()
+    files["channels.json"] = b"{not json"
+    with pytest.raises(
+        ChatImportError, match=r"No channels found.*channels.json is not valid JSON"
+    ):
+        parse_export(files)
