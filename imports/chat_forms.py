@@ -42,7 +42,7 @@ class SlackExportForm(forms.Form):
     folder = FolderField(
         label=_("… or the unzipped export folder"),
         required=False,
-        help_text=_("The folder holding users.json and channels.json (at most 100 files)."),
+        help_text=_("The folder holding users.json and channels.json."),
     )
     folder_paths = forms.CharField(widget=forms.HiddenInput, required=False)
     workspace_url = forms.URLField(
@@ -56,6 +56,18 @@ class SlackExportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["workspace_url"].initial = settings.SLACK_WORKSPACE_URL
+        # Django refuses an upload of more files than this with a bare error page; the page
+        # refuses such a folder first, with this message.
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        self.fields["folder"].widget.attrs.update(
+            {
+                "data-folder-limit": limit,
+                "data-folder-too-many": _(
+                    "This folder holds more than %(limit)s channel-day files: upload the zip."
+                )
+                % {"limit": limit},
+            }
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -85,3 +85,19 @@ def test_the_unzipped_export_folder_can_be_chosen_instead_of_the_zip(new_page, a
     expect(page.get_by_role("heading", level=1)).to_have_text("Pick the messages that matter")
     expect(page.locator(".chat-message")).to_have_count(8)
     assert page.errors == []
+
+
+def test_a_folder_with_more_files_than_one_upload_carries_is_refused_in_the_page(
+    new_page, author, settings
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2  # the shared export has three files to send
+    incident = IncidentFactory(created_by=author)
+    page = new_page()
+    sign_in(page, "author")
+    page.goto(f"/imports/chat/{incident.reference}/")
+    folder = page.get_by_label("… or the unzipped export folder")
+    folder.set_input_files(str(SLACK_EXPORT))
+    assert folder.evaluate("input => input.validationMessage") == (
+        "This folder holds more than 2 channel-day files: upload the zip."
+    )
+    assert folder.evaluate("input => input.files.length") == 0
