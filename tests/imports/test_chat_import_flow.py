@@ -2,19 +2,18 @@
 as timeline entries; who may, what is refused, and what is kept when it is."""
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 
 from core.models import Role
 from imports.chat import TRANSCRIPTS_KEPT
 from imports.models import ChatImportedEntry, ChatTranscript
 from incidents.models import TimelineEntry
+from tests.concurrency import at_once
 from tests.factories import IncidentFactory, PostmortemFactory, UserFactory
 from tests.imports.chat_data import CHANNEL_ID, export_files, shared_export_zip
 
@@ -379,35 +378,16 @@ def test_the_picking_page_query_count_does_not_grow_with_the_transcript(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_imports_of_the_same_messages_add_them_once(author, incident):
+def test_two_concurrent_imports_of_the_same_messages_add_them_once(author, incident, make_client):
     """The second import waits for the first to commit, then finds the messages imported."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(author)
-    upload(client, incident)
+    upload(make_client(author), incident)
     transcript = ChatTranscript.objects.get()
-    responses, errors = [], []
-    start = threading.Barrier(2)
-
-    def send():
-        try:
-            racer = Client()
-            racer.force_login(author)
-            start.wait()
-            responses.append(
-                import_picks(racer, transcript, {ALEX_ACK: "detection", SAM_FOUND: "golden_path"})
-            )
-        except Exception as error:  # a 500 surfaces here
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    racers = iter([make_client(author), make_client(author)])
+    responses, errors = at_once(
+        lambda: import_picks(
+            next(racers), transcript, {ALEX_ACK: "detection", SAM_FOUND: "golden_path"}
+        )
+    )
     assert errors == []
     assert [response.status_code for response in responses] == [302, 302]
     entries = TimelineEntry.objects.filter(incident=incident)
