@@ -219,7 +219,7 @@ def _message(raw, channel_id, users, markdown, workspace_url, problems) -> ChatM
             % {"when": moment.date()}
         )
         return None
-    text = markdown.convert(raw.get("text") if isinstance(raw.get("text"), str) else "")
+    text = markdown.convert(_text_of(raw))
     attached = [
         str(upload.get("name") or upload.get("title"))
         for upload in raw.get("files") or []
@@ -242,15 +242,37 @@ def _message(raw, channel_id, users, markdown, workspace_url, problems) -> ChatM
     )
 
 
+def _text_of(raw: dict) -> str:
+    """The message's text; for an app's message that has none, its attachments' (alerting
+    tools post their alerts as attachments)."""
+    if isinstance(raw.get("text"), str) and raw["text"].strip():
+        return raw["text"]
+    parts = []
+    for attachment in raw.get("attachments") or []:
+        if isinstance(attachment, dict):
+            for key in ("pretext", "title", "text", "fallback"):
+                if isinstance(attachment.get(key), str) and attachment[key].strip():
+                    parts.append(attachment[key])
+                    break
+    return "\n".join(parts)
+
+
 def _speaker(raw: dict, users: dict) -> str:
     user = users.get(raw["user"]) if isinstance(raw.get("user"), str) else None
-    if isinstance(user, dict):
+    # Messages carry their speaker's profile too: people from other workspaces in a shared
+    # channel are in no users.json.
+    embedded = raw.get("user_profile") if isinstance(raw.get("user_profile"), dict) else {}
+    if isinstance(user, dict) or embedded:
+        user = user if isinstance(user, dict) else {}
         profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
         return str(
             user.get("real_name")
             or profile.get("real_name")
             or profile.get("display_name")
+            or embedded.get("real_name")
+            or embedded.get("display_name")
             or user.get("name")
+            or embedded.get("name")
             or raw.get("user")
         )[:100]
     bot = raw.get("bot_profile") if isinstance(raw.get("bot_profile"), dict) else {}

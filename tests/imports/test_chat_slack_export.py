@@ -165,3 +165,27 @@ def test_a_broken_channel_list_says_why_no_channel_was_found():
         ChatImportError, match=r"No channels found.*channels.json is not valid JSON"
     ):
         parse_export(files)
+
+
+def test_an_apps_alert_posted_as_an_attachment_is_read_from_it():
+    files = export_files()
+    files["inc-checkout-2026-03-14/2026-03-19.json"] = (
+        b'[{"type": "message", "subtype": "bot_message", "ts": "1773900000.1", "text": "",'
+        b' "username": "PagerDuty", "attachments": [{"fallback": "Triggered #42: checkout 5xx",'
+        b' "title": "Triggered #42: <https://pd.example.com/i/42|checkout 5xx>"}]}]'
+    )
+    [alert] = [m for m in parse_export(files).messages if m.moment.day == 19]
+    assert (alert.speaker, alert.text) == (
+        "PagerDuty",
+        "Triggered #42: [checkout 5xx](https://pd.example.com/i/42)",
+    )
+
+
+def test_someone_from_another_workspace_is_named_from_the_message_itself():
+    files = export_files()
+    files["inc-checkout-2026-03-14/2026-03-20.json"] = (
+        b'[{"type": "message", "user": "W09EXT", "ts": "1774000000.1", "text": "hi",'
+        b' "user_profile": {"real_name": "Kim Vendor", "display_name": "kim"}}]'
+    )
+    [message] = [m for m in parse_export(files).messages if m.moment.day == 20]
+    assert message.speaker == "Kim Vendor"
