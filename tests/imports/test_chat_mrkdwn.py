@@ -40,3 +40,14 @@ CHANNELS = {"C05INC": "inc-checkout"}
 )
 def test_mrkdwn_becomes_markdown(mrkdwn, markdown):
     assert MrkdwnConverter(users=USERS, channels=CHANNELS).convert(mrkdwn) == markdown
+
+
+def test_a_hostile_link_in_a_message_is_dropped_when_the_entry_is_rendered():
+    from core.markdown import render_markdown
+
+    markdown = MrkdwnConverter(users=USERS, channels=CHANNELS).convert(
+        "<javascript:alert(1)|click> &lt;script&gt;alert(2)&lt;/script&gt;"
+    )
+    html = render_markdown(markdown)
+    assert "javascript:" not in html
+    assert "<script>" not in html
