@@ -164,23 +164,28 @@ def chat_messages_import(
             "source_key", flat=True
         )
     )
-    added = 0
+    new = {}
     for message, kind in sorted(picks, key=lambda pick: pick[0].moment):
-        if message.key in imported:
-            continue
-        if kind not in TimelineKind.values:
-            kind = TimelineKind.NOTE
-        entry = incident_services.timeline_entry_create(
-            incident=incident,
-            author=importer,
-            occurred_at=message.moment,
-            kind=kind,
-            body=message.entry_body(),
-            source_url=message.permalink,
-        )
-        ChatImportedEntry.objects.create(
-            incident=incident, source_key=message.key, entry=entry, imported_at=timezone.now()
-        )
-        imported.add(message.key)
-        added += 1
-    return ImportResult(added=added, already_imported=len(picks) - added)
+        if message.key not in imported:
+            new.setdefault(message.key, (message, kind))
+    if not new:
+        return ImportResult(added=0, already_imported=len(picks))
+    entries = incident_services.timeline_entries_create(
+        incident=incident,
+        author=importer,
+        entries=[
+            {
+                "occurred_at": message.moment,
+                "kind": kind if kind in TimelineKind.values else TimelineKind.NOTE,
+                "body": message.entry_body(),
+                "source_url": message.permalink,
+            }
+            for message, kind in new.values()
+        ],
+    )
+    now = timezone.now()
+    ChatImportedEntry.objects.bulk_create(
+        ChatImportedEntry(incident=incident, source_key=key, entry=entry, imported_at=now)
+        for key, entry in zip(new, entries, strict=True)
+    )
+    return ImportResult(added=len(entries), already_imported=len(picks) - len(entries))

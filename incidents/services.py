@@ -7,6 +7,7 @@ from datetime import UTC
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from incidents import changes
 from incidents.models import (
@@ -185,6 +186,37 @@ def timeline_entry_create(
         description=_("Added the timeline entry at %(when)s.") % {"when": _moment(occurred_at)},
     )
     return entry
+
+
+@transaction.atomic
+def timeline_entries_create(
+    *, incident: Incident, author, entries: list[dict]
+) -> list[TimelineEntry]:
+    """Add several entries at once, as an import does: one check, one insert and one change in
+    the history, whatever their number. ``entries`` hold each one's occurred_at, kind, body and
+    source_url. Raises ValidationError naming the first entry that is not valid."""
+    incident = _lock_incident(incident.pk)
+    changes.check_change_allowed(incident=incident, actor=author)
+    new = [TimelineEntry(incident=incident, author=author, **fields) for fields in entries]
+    for entry in new:
+        # The incident and author are the locked and signed-in ones; the range validator on
+        # occurred_at keeps the database's range constraint, which would cost a query to check.
+        entry.full_clean(exclude=["incident", "author"], validate_constraints=False)
+        entry.render_markdown_fields()
+    created = TimelineEntry.objects.bulk_create(new)
+    if created:
+        moments = sorted(entry.occurred_at for entry in created)
+        changes.change_recorded(
+            incident=incident,
+            actor=author,
+            description=ngettext(
+                "Added %(count)s timeline entry at %(first)s.",
+                "Added %(count)s timeline entries, from %(first)s to %(last)s.",
+                len(created),
+            )
+            % {"count": len(created), "first": _moment(moments[0]), "last": _moment(moments[-1])},
+        )
+    return created
 
 
 def _lock_entry(entry: TimelineEntry) -> tuple[Incident, TimelineEntry]:
