@@ -22,7 +22,8 @@ from incidents.models import Incident, TimelineKind
 MAX_MESSAGES = 20_000
 # Problems reported back ("line 12 was not understood"): the first ones are enough to act on.
 MAX_PROBLEMS = 50
-# Messages one import may turn into timeline entries; each is a write through the services.
+# Messages one import may turn into timeline entries: each is validated and rendered as
+# Markdown in the request.
 MAX_PICKS = 300
 # The text of one message kept, leaving room in an entry for the speaker's name.
 MAX_MESSAGE_LENGTH = ENTRY_MAX_LENGTH - 300
