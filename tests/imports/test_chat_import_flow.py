@@ -304,8 +304,8 @@ def test_entries_are_written_through_the_services_so_the_postmortem_keeps_each_c
 
 
 @pytest.mark.parametrize("who", ["outsider", "reviewer"])
-def test_someone_who_may_not_edit_the_incident_cannot_import(make_client, who, request):
-    person = request.getfixturevalue(who)
+def test_someone_who_may_not_edit_the_incident_cannot_import(make_client, who, outsider, reviewer):
+    person = {"outsider": outsider, "reviewer": reviewer}[who]
     incident = IncidentFactory()
     client = make_client(person)
     assert client.get(start_url(incident)).status_code == 403
