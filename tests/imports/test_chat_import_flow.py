@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import Role
-from imports.chat import TRANSCRIPTS_KEPT
+from imports.chat import TRANSCRIPTS_KEPT, ChatMessage
 from imports.models import ChatImportedEntry, ChatTranscript
 from incidents.models import TimelineEntry
 from tests.concurrency import at_once
@@ -48,6 +48,27 @@ def import_picks(client, transcript, picks: dict[str, str], **window):
     data = {"channel": CHANNEL_ID, "pick": list(picks)}
     data.update({f"kind-{key}": kind for key, kind in picks.items()})
     return client.post(pick_url(transcript), {**data, **window})
+
+
+def held_transcript(incident, author, count: int) -> ChatTranscript:
+    """A pasted transcript of ``count`` messages a minute apart, as if just read."""
+    messages = [
+        ChatMessage(
+            key=f"paste:{n}",
+            channel="pasted",
+            moment=STARTED + timedelta(minutes=n),
+            speaker="a",
+            text=f"message {n}",
+        ).as_json()
+        for n in range(count)
+    ]
+    return ChatTranscript.objects.create(
+        incident=incident,
+        uploaded_by=author,
+        source="paste",
+        messages=messages,
+        channels=[{"id": "pasted", "name": "pasted"}],
+    )
 
 
 def test_the_incident_page_offers_the_chat_import_to_its_editors(author_client, incident):
@@ -234,27 +255,9 @@ def test_nothing_ticked_says_so(author_client, incident):
 def test_an_imports_query_count_does_not_grow_with_the_messages(
     count, author_client, author, incident, django_assert_max_num_queries
 ):
-    from imports.chat import ChatMessage
-
     PostmortemFactory(incident=incident, status="draft")
-    messages = [
-        ChatMessage(
-            key=f"paste:{n}",
-            channel="pasted",
-            moment=STARTED + timedelta(minutes=n),
-            speaker="a",
-            text=f"message {n}",
-        ).as_json()
-        for n in range(count)
-    ]
-    transcript = ChatTranscript.objects.create(
-        incident=incident,
-        uploaded_by=author,
-        source="paste",
-        messages=messages,
-        channels=[{"id": "pasted", "name": "pasted"}],
-    )
-    picks = {message["key"]: "note" for message in messages}
+    transcript = held_transcript(incident, author, count)
+    picks = {message["key"]: "note" for message in transcript.messages}
     # session, user, incident, transcript; in the import: two savepoints and their releases,
     # the incident locked twice, the imported keys, the guard's postmortem, the entries, the
     # listener's postmortem id, the postmortem locked, its version, the document change, the
@@ -388,25 +391,7 @@ def test_old_transcripts_are_cleared_away(author_client, author, incident, pinne
 def test_the_picking_page_query_count_does_not_grow_with_the_transcript(
     copies, author_client, author, incident, django_assert_max_num_queries
 ):
-    from imports.chat import ChatMessage
-
-    messages = [
-        ChatMessage(
-            key=f"paste:{n}",
-            channel="pasted",
-            moment=STARTED + timedelta(minutes=n),
-            speaker="a",
-            text=f"message {n}",
-        ).as_json()
-        for n in range(10 * copies)
-    ]
-    transcript = ChatTranscript.objects.create(
-        incident=incident,
-        uploaded_by=author,
-        source="paste",
-        messages=messages,
-        channels=[{"id": "pasted", "name": "pasted"}],
-    )
+    transcript = held_transcript(incident, author, 10 * copies)
     # session, user, incident, its postmortem (the trust guard), the transcript, the messages
     # already imported, the bell's unread count.
     with django_assert_max_num_queries(8):
@@ -473,7 +458,7 @@ def test_neither_or_both_of_zip_and_folder_is_refused_with_a_message(author_clie
 
 
 def test_one_import_takes_at_most_the_bound_of_messages(author, incident):
-    from imports.chat import MAX_PICKS, ChatImportError, ChatMessage, chat_messages_import
+    from imports.chat import MAX_PICKS, ChatImportError, chat_messages_import
 
     picks = [
         (
