@@ -83,6 +83,8 @@ def env_rate(name: str, default: str) -> str:
             f"not {value!r}."
         )
     return value
+
+
 def env_pairs(name: str) -> list[tuple[str, str]]:
     """A comma-separated list of ``key=value`` pairs, in order; a key may repeat."""
     pairs = []

@@ -70,6 +70,16 @@ def check_change_allowed(*, incident, actor) -> None:
         guard(incident=incident, actor=actor)
 
 
+def change_refusal(*, incident, actor) -> str:
+    """Why the incident's facts and timeline may not change now, for a page to show; empty when
+    they may."""
+    try:
+        check_change_allowed(incident=incident, actor=actor)
+    except ChangeRefused as refusal:
+        return str(refusal)
+    return ""
+
+
 def change_recorded(*, incident, actor, description: str) -> None:
     for listener in _listeners:
         listener(incident=incident, actor=actor, description=description)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.lists import filtered_list_context
 from incidents import services
-from incidents.changes import ChangeRefused, check_change_allowed
+from incidents.changes import ChangeRefused, change_refusal
 from incidents.forms import IncidentFilterForm, IncidentForm, TimelineEntryForm
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import (
@@ -136,26 +136,15 @@ def _detail_context(request, incident, entry_form) -> dict:
         "incident": incident,
         "postmortem": getattr(incident, "postmortem", None),
         "services": incident.services.all(),
-        "can_edit": incident.can_edit(request.user),
         "similar": similar_for_page(incident),
         "changes": incident_changes(incident),
         **_timeline_context(request, incident, entry_form),
     }
 
 
-def _change_refusal(incident, user) -> str:
-    """Why the incident's timeline and facts may not change now (its postmortem is approved, or
-    published without an open amendment); empty when they may."""
-    try:
-        check_change_allowed(incident=incident, actor=user)
-    except ChangeRefused as refusal:
-        return str(refusal)
-    return ""
-
-
 def _timeline_context(request, incident, entry_form) -> dict:
     entries, show_dates = incident_timeline(incident)
-    refusal = _change_refusal(incident, request.user)
+    refusal = change_refusal(incident=incident, actor=request.user)
     for entry in entries:
         entry.editable = not refusal and entry.can_edit(request.user)
     deleted = deleted_timeline_entries(incident)
@@ -167,6 +156,7 @@ def _timeline_context(request, incident, entry_form) -> dict:
         "show_dates": show_dates,
         "entry_form": entry_form,
         "timeline_refusal": refusal,
+        "can_edit": incident.can_edit(request.user),
     }
 
 

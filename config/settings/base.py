@@ -174,6 +174,9 @@ USE_I18N = True
 USE_TZ = True
 # The default zone for users who have not chosen one; each user can pick their own.
 TIME_ZONE = env_str("HINDSIGHT_TIME_ZONE", default="UTC")
+# The Slack workspace whose exports are imported (https://acme.slack.com), for links back to
+# each message; the import form offers it and people can change it there.
+SLACK_WORKSPACE_URL = env_str("HINDSIGHT_SLACK_WORKSPACE_URL", default="")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

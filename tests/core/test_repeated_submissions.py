@@ -2,13 +2,11 @@
 the repeat leads to what the first created, with a message. Each rendering is a new form."""
 
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +15,7 @@ from core.models import FormSubmission, Role
 from incidents.models import Incident, TimelineEntry
 from postmortems.models import Comment
 from tests.actions.conftest import new_item_data
+from tests.concurrency import at_once
 from tests.conftest import pin_clock
 from tests.factories import IncidentFactory, PostmortemFactory, UserFactory
 
@@ -189,24 +188,8 @@ def test_two_concurrent_sends_of_one_form_create_once():
     form = FORMS["incident"]
     token = _token(_signed_in(writer).get(reverse("incidents:create")).content.decode())
     data = {**form.data("Raced"), "submission_token": token}
-    responses, errors = [], []
-    start = threading.Barrier(2)
-
-    def send():
-        try:
-            client = _signed_in(writer)
-            start.wait()
-            responses.append(client.post(reverse("incidents:create"), data))
-        except Exception as error:  # a 500 surfaces here
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    clients = iter([_signed_in(writer), _signed_in(writer)])
+    responses, errors = at_once(lambda: next(clients).post(reverse("incidents:create"), data))
     assert errors == []
     assert [response.status_code for response in responses] == [302, 302]
     [incident] = form.created()
