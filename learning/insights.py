@@ -421,7 +421,8 @@ def _incidents_figure(months, by_month) -> Figure:
         name="incidents",
         title=_("Incidents per month, by severity"),
         description=_(
-            "Stacked bars: how many incidents started each month, one segment per severity."
+            "Stacked bars: how many incidents with customer impact started each month, one "
+            "segment per severity. Near misses are counted in their own chart."
         ),
         columns=[
             Column(_("Month"), "month"),
@@ -495,7 +496,8 @@ def _duration_figure(name, title, months, by_month) -> Figure:
         title=_("%(duration)s, by severity") % {"duration": title},
         description=_(
             "Lines per severity over the months the incidents started: solid for the median, "
-            "dashed for the 90th percentile. Measured from the start of each incident."
+            "dashed for the 90th percentile. Measured from the start of each incident with "
+            "customer impact (near misses are left out)."
         ),
         columns=[
             Column(_("Month"), "month"),
@@ -602,7 +604,7 @@ def _services_figure(service_rows) -> Figure:
         title=_("Services with the most incidents"),
         description=_(
             "Bars per service, longest first, one segment per severity. An incident that "
-            "touched several services counts under each."
+            "touched several services counts under each. Near misses are not counted."
         ),
         columns=[
             Column(_("Service"), "text"),
