@@ -3,26 +3,10 @@ from django.urls import reverse
 
 from incidents.models import IncidentChange, IncidentField
 from tests.factories import IncidentFactory
+from tests.incidents.test_incident_editing import _form_data
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("incidents:list")
-
-
-def _form_data(incident, **changes):
-    data = {
-        "title": incident.title,
-        "severity": incident.severity,
-        "status": incident.status,
-        "started_at": incident.started_at.strftime("%Y-%m-%dT%H:%M"),
-        "detected_at": incident.detected_at.strftime("%Y-%m-%dT%H:%M"),
-        "mitigated_at": incident.mitigated_at.strftime("%Y-%m-%dT%H:%M"),
-        "resolved_at": incident.resolved_at.strftime("%Y-%m-%dT%H:%M"),
-        "customer_impact": incident.customer_impact,
-        "tags": "",
-        "version": incident.updated_at.isoformat(),
-    }
-    data.update(changes)
-    return {name: value for name, value in data.items() if value is not False}
 
 
 def test_an_incident_is_declared_a_near_miss(author_client):
@@ -55,7 +39,7 @@ def test_marking_a_near_miss_later_is_kept_in_the_history(author_client):
     )
     assert (change.old_display, change.new_display) == ("No", "Yes")
 
-    assert author_client.post(url, _form_data(incident, near_miss=False)).status_code == 302
+    assert author_client.post(url, _form_data(incident)).status_code == 302
     incident.refresh_from_db()
     assert not incident.near_miss
 
