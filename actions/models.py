@@ -445,3 +445,12 @@ class SentReminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_id} on {self.sent_on}"
+
+
+def all_done_before(incident_ref, moment_ref) -> Q:
+    """The incident (``incident_ref``, e.g. an OuterRef to its id) had action items and every
+    one was done before ``moment_ref``. Won't-do items are not done: a fix decided against did
+    not fail. Used for "recurred despite completed actions"."""
+    items = ActionItem.objects.filter(postmortem__incident=incident_ref)
+    not_done_in_time = items.filter(~Q(status=ActionStatus.DONE) | Q(completed_at__gte=moment_ref))
+    return Q(models.Exists(items)) & ~Q(models.Exists(not_done_in_time))

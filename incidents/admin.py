@@ -45,7 +45,7 @@ class IncidentAdmin(admin.ModelAdmin):
     no postmortem (one with a postmortem is protected)."""
 
     list_display = ("reference", "title", "severity", "status", "started_at")
-    list_filter = ("severity", "status", "services")
+    list_filter = ("severity", "status", "near_miss", "services")
     search_fields = ("title",)
     date_hierarchy = "started_at"
     inlines = [TimelineEntryInline, IncidentChangeInline]

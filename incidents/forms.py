@@ -17,6 +17,7 @@ from core.forms import (
 from incidents.models import (
     SEVERITY_MEANINGS,
     Incident,
+    LinkKind,
     Service,
     Severity,
     Status,
@@ -62,6 +63,7 @@ class IncidentForm(OneSubmissionMixin, VersionedModelForm):
             "mitigated_at",
             "resolved_at",
             "customer_impact",
+            "near_miss",
         ]
         widgets = {
             "severity": forms.RadioSelect,
@@ -117,6 +119,34 @@ class TimelineEntryForm(OneSubmissionMixin, VersionedModelForm):
         cap_text_length(self.fields["body"], ENTRY_MAX_LENGTH)
 
 
+class IncidentLinkForm(forms.Form):
+    """Link the incident whose page this is to another, by the other's reference."""
+
+    kind = forms.ChoiceField(label=_("This incident is"), choices=LinkKind.choices)
+    reference = forms.CharField(
+        label=_("Incident"), max_length=20, help_text=_("Its reference, e.g. INC-42.")
+    )
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+
+    def clean_reference(self) -> Incident:
+        reference = self.cleaned_data["reference"]
+        number = Incident.number_from_reference(reference)
+        other = Incident.objects.filter(number=number).first() if number is not None else None
+        if other is None:
+            raise forms.ValidationError(
+                _("No incident has the reference %(reference)s.") % {"reference": reference}
+            )
+        if other.pk == self.incident.pk:
+            raise forms.ValidationError(_("An incident cannot be linked to itself."))
+        return other
+
+
+NEAR_MISS_FILTERS = {"only": True, "none": False}
+
+
 class IncidentFilterForm(FilterForm):
     """The incident list's filters, read from the query string. Bad values are ignored, not fatal."""
 
@@ -130,6 +160,15 @@ class IncidentFilterForm(FilterForm):
     )
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
+    )
+    near_miss = forms.ChoiceField(
+        label=_("Near misses"),
+        required=False,
+        choices=[
+            ("", _("Near misses and incidents with impact")),
+            ("only", _("Only near misses")),
+            ("none", _("Only incidents with customer impact")),
+        ],
     )
     started_from = BoundedDateField(label=_("From"), required=False)
     started_to = BoundedDateField(label=_("Until"), required=False)

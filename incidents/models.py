@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -110,6 +111,13 @@ def tag_slug(name: str) -> str:
 
 
 class IncidentQuerySet(models.QuerySet):
+    def near_misses(self):
+        return self.filter(near_miss=True)
+
+    def with_impact(self):
+        """Incidents that affected customers: the only ones impact figures count."""
+        return self.filter(near_miss=False)
+
     def with_list_relations(self):
         return self.select_related("commander").prefetch_related("services", "tags")
 
@@ -143,6 +151,14 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
         help_text=_("Who was affected, how, and for how long. Markdown."),
     )
     customer_impact_html = models.TextField(editable=False, blank=True)
+    near_miss = models.BooleanField(
+        _("near miss"),
+        default=False,
+        help_text=_(
+            "No customer impact: caught in time. Near misses are counted apart and left out of "
+            "impact figures in insights."
+        ),
+    )
     commander = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -208,6 +224,10 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["status", "-started_at"], name="incident_status_idx"),
             # Full-text search.
             GinIndex(fields=["search_vector"], name="incident_search_idx"),
+            # The list filtered to near misses, newest first (few rows, so a partial index).
+            models.Index(
+                fields=["-started_at"], condition=Q(near_miss=True), name="incident_near_miss_idx"
+            ),
             # Typo-tolerant title search (trigram similarity) and title icontains filters.
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="incident_title_trgm_idx"),
             # The similar-incidents lists to rank next: never ranked first, then the oldest.
@@ -511,9 +531,11 @@ class IncidentField(models.TextChoices):
     MITIGATED_AT = "mitigated_at", _("Mitigated")
     RESOLVED_AT = "resolved_at", _("Resolved")
     CUSTOMER_IMPACT = "customer_impact", _("Customer impact")
+    NEAR_MISS = "near_miss", _("Near miss")
     SERVICES = "services", _("Affected services")
     COMMANDER = "commander", _("Incident commander")
     TAGS = "tags", _("Tags")
+    LINKS = "links", _("Links")
 
 
 MOMENT_FIELDS = {
@@ -555,6 +577,8 @@ class IncidentChange(FieldChangeRecord):
         return f"{self.incident_id} {self.field}: {self.old_value} → {self.new_value}"
 
     def _display(self, value: str) -> str:
+        if self.field == IncidentField.NEAR_MISS:
+            return _("Yes") if value else _("No")
         if not value:
             return "—"
         if self.field == IncidentField.SEVERITY and value in Severity.values:
@@ -566,3 +590,121 @@ class IncidentChange(FieldChangeRecord):
         if self.field == IncidentField.CUSTOMER_IMPACT:
             return Truncator(value).chars(120)
         return value
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("related to")
+    DUPLICATE = "duplicate", _("duplicate of")
+    RECURRENCE = "recurrence", _("recurrence of")
+
+
+# How each kind reads from the other incident's page ("INC-7 recurred as INC-9").
+LINK_KIND_INVERSE = {
+    LinkKind.RELATED: _("related to"),
+    LinkKind.DUPLICATE: _("duplicated by"),
+    LinkKind.RECURRENCE: _("recurred as"),
+}
+
+
+class IncidentLinkQuerySet(models.QuerySet):
+    def of_incident(self, incident):
+        return self.filter(Q(from_incident=incident) | Q(to_incident=incident))
+
+    def recurrences_despite_completed_actions(self):
+        """Recurrences of an incident all of whose action items were done before the
+        recurrence started (the actions app, above this one, registers the condition)."""
+        return self.filter(kind=LinkKind.RECURRENCE).filter(
+            _actions_done_before(OuterRef("to_incident"), OuterRef("from_incident__started_at"))
+        )
+
+    def with_recurred_despite_completed_actions(self):
+        return self.annotate(
+            recurred_despite_completed_actions=models.Case(
+                models.When(
+                    Q(kind=LinkKind.RECURRENCE)
+                    & _actions_done_before(
+                        OuterRef("to_incident"), OuterRef("from_incident__started_at")
+                    ),
+                    then=models.Value(True),
+                ),
+                default=models.Value(False),
+            )
+        )
+
+
+def _no_actions_known(incident_ref, moment_ref) -> Q:
+    return Q(pk__in=[])
+
+
+# ``condition(incident_ref, moment_ref) -> Q``: the incident (an OuterRef to its id) had action
+# items and all were done before the moment. Registered by actions.apps at start-up.
+_actions_done_before = _no_actions_known
+
+
+def register_actions_done_before(condition) -> None:
+    global _actions_done_before
+    _actions_done_before = condition
+
+
+class IncidentLink(models.Model):
+    """A link from one incident to another: related to, duplicate of, or recurrence of (the
+    later incident links to the earlier one). Each page shows its links both ways."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=LinkKind.choices)
+    from_incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="links_out",
+        verbose_name=_("incident"),
+        db_index=False,  # covered by incident_link_direct_uniq
+    )
+    # Indexed (Django's default for a foreign key): the links to an incident, on its page.
+    to_incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="links_in", verbose_name=_("linked to")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("linked by"),
+    )
+    created_at = models.DateTimeField(_("linked at"), default=timezone.now)
+
+    objects = IncidentLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("incident link")
+        verbose_name_plural = _("incident links")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_incident=F("to_incident")), name="incident_link_not_self"
+            ),
+            # One link of a kind between two incidents, whichever way it points.
+            models.UniqueConstraint(
+                Least("from_incident", "to_incident"),
+                Greatest("from_incident", "to_incident"),
+                "kind",
+                name="incident_link_pair_uniq",
+            ),
+            # Also the index of an incident's links from it, on its page.
+            models.UniqueConstraint(
+                fields=["from_incident", "to_incident", "kind"], name="incident_link_direct_uniq"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_incident_id} {self.kind} {self.to_incident_id}"
+
+    def wording_from(self, incident) -> str:
+        """How the link reads on ``incident``'s page."""
+        if incident.pk == self.from_incident_id:
+            return LinkKind(self.kind).label
+        return LINK_KIND_INVERSE[LinkKind(self.kind)]
+
+    def other(self, incident) -> Incident:
+        return self.to_incident if incident.pk == self.from_incident_id else self.from_incident
+
+    def description_on(self, incident) -> str:
+        """The link as ``incident``'s history keeps it: "recurrence of INC-3"."""
+        return f"{self.wording_from(incident)} {self.other(incident).reference}"

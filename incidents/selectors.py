@@ -5,8 +5,14 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from core.search import RankedSearch, ranked
-from incidents.forms import SORT_ORDERS
-from incidents.models import Incident, IncidentChange, TimelineEntry, TimelineEntryChange
+from incidents.forms import NEAR_MISS_FILTERS, SORT_ORDERS
+from incidents.models import (
+    Incident,
+    IncidentChange,
+    IncidentLink,
+    TimelineEntry,
+    TimelineEntryChange,
+)
 
 
 def _start_of_local_day(day: date) -> datetime:
@@ -25,6 +31,8 @@ def incident_facts_q(filters: dict, via: str = "") -> Q:
         q &= Q(**{f"{via}services": service})
     if tag := filters.get("tag"):
         q &= Q(**{f"{via}tags": tag})
+    if near_miss := filters.get("near_miss"):
+        q &= Q(**{f"{via}near_miss": NEAR_MISS_FILTERS[near_miss]})
     if started_from := filters.get("started_from"):
         q &= Q(**{f"{via}started_at__gte": _start_of_local_day(started_from)})
     if started_to := filters.get("started_to"):
@@ -87,3 +95,13 @@ def incident_changes(incident: Incident) -> list[IncidentChange]:
 
 def timeline_entry_history(entry: TimelineEntry) -> list[TimelineEntryChange]:
     return list(entry.changes.select_related("changed_by"))
+
+
+def incident_links(incident: Incident) -> list[IncidentLink]:
+    """The incident's links both ways, oldest first, each with the other incident and whether
+    it is a recurrence despite completed action items. One query."""
+    return list(
+        IncidentLink.objects.of_incident(incident)
+        .select_related("from_incident", "to_incident", "created_by")
+        .with_recurred_despite_completed_actions()
+    )

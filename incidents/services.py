@@ -5,6 +5,7 @@ announced after (``changes.change_recorded``), all in one transaction."""
 from datetime import UTC
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,6 +18,8 @@ from incidents.models import (
     Incident,
     IncidentChange,
     IncidentField,
+    IncidentLink,
+    LinkKind,
     Status,
     Tag,
     TimelineEntry,
@@ -46,6 +49,7 @@ SIMPLE_FACTS = (
     IncidentField.MITIGATED_AT,
     IncidentField.RESOLVED_AT,
     IncidentField.CUSTOMER_IMPACT,
+    IncidentField.NEAR_MISS,
 )
 
 
@@ -167,7 +171,11 @@ def _fact_values(incident: Incident, *, services=None, tags=None) -> dict[str, s
     values = {}
     for field in SIMPLE_FACTS:
         value = getattr(incident, field)
-        values[field] = value.isoformat() if field in MOMENT_FIELDS and value else (value or "")
+        if field in MOMENT_FIELDS and value:
+            value = value.isoformat()
+        elif field == IncidentField.NEAR_MISS:
+            value = "yes" if value else ""
+        values[field] = value or ""
     values[IncidentField.COMMANDER] = incident.commander.display_name if incident.commander else ""
     if services is None:
         services = incident.services.all()
@@ -176,6 +184,74 @@ def _fact_values(incident: Incident, *, services=None, tags=None) -> dict[str, s
     values[IncidentField.SERVICES] = ", ".join(sorted(service.name for service in services))
     values[IncidentField.TAGS] = ", ".join(sorted(tag.name for tag in tags))
     return values
+
+
+# Links between incidents ------------------------------------------------------------------------
+
+
+def _lock_pair(first_pk: int, second_pk: int) -> tuple[Incident, Incident]:
+    """Both incidents, locked in id order (as every link write locks them), so two people
+    linking the same pair in opposite directions wait for each other instead of deadlocking."""
+    locked = {
+        incident.pk: incident
+        for incident in Incident.objects.select_for_update(of=("self",))
+        .filter(pk__in=[first_pk, second_pk])
+        .order_by("pk")
+    }
+    return locked[first_pk], locked[second_pk]
+
+
+def _record_link_change(link: IncidentLink, actor, *, added: bool) -> None:
+    now = timezone.now()
+    IncidentChange.objects.bulk_create(
+        IncidentChange(
+            incident=incident,
+            field=IncidentField.LINKS,
+            old_value="" if added else link.description_on(incident),
+            new_value=link.description_on(incident) if added else "",
+            changed_by=actor,
+            changed_at=now,
+        )
+        for incident in (link.from_incident, link.to_incident)
+    )
+
+
+@transaction.atomic
+def incident_link_create(
+    *, from_incident: Incident, to_incident: Incident, kind: str, actor
+) -> IncidentLink:
+    """Link ``from_incident`` to ``to_incident`` (a recurrence links the later incident to the
+    earlier one), recording the link in both incidents' histories."""
+    if from_incident.pk == to_incident.pk:
+        raise IncidentError(_("An incident cannot be linked to itself."))
+    from_incident, to_incident = _lock_pair(from_incident.pk, to_incident.pk)
+    if IncidentLink.objects.filter(
+        Q(from_incident=from_incident, to_incident=to_incident)
+        | Q(from_incident=to_incident, to_incident=from_incident),
+        kind=kind,
+    ).exists():
+        raise IncidentError(
+            _("%(this)s and %(other)s are already linked as “%(kind)s”.")
+            % {
+                "this": from_incident.reference,
+                "other": to_incident.reference,
+                "kind": LinkKind(kind).label,
+            }
+        )
+    link = IncidentLink.objects.create(
+        kind=kind, from_incident=from_incident, to_incident=to_incident, created_by=actor
+    )
+    _record_link_change(link, actor, added=True)
+    return link
+
+
+@transaction.atomic
+def incident_link_delete(*, link: IncidentLink, actor) -> None:
+    """Remove a link, recording its removal in both incidents' histories."""
+    link.from_incident, link.to_incident = _lock_pair(link.from_incident_id, link.to_incident_id)
+    if not IncidentLink.objects.filter(pk=link.pk).delete()[0]:
+        return
+    _record_link_change(link, actor, added=False)
 
 
 # Timeline entries ------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ urlpatterns = [
     path("new/", views.incident_create, name="create"),
     path("<str:reference>/", views.incident_detail, name="detail"),
     path("<str:reference>/edit/", views.incident_update, name="update"),
+    path("<str:reference>/links/", views.incident_link_create, name="link-create"),
+    path("<str:reference>/links/<int:pk>/delete/", views.incident_link_delete, name="link-delete"),
     path("<str:reference>/timeline/", views.timeline_entry_create, name="timeline-create"),
     path(
         "<str:reference>/timeline/<int:pk>/edit/",

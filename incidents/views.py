@@ -9,11 +9,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.lists import filtered_list_context
 from incidents import services
 from incidents.changes import ChangeRefused, change_refusal
-from incidents.forms import IncidentFilterForm, IncidentForm, TimelineEntryForm
-from incidents.models import Incident, TimelineEntry
+from incidents.forms import IncidentFilterForm, IncidentForm, IncidentLinkForm, TimelineEntryForm
+from incidents.models import Incident, IncidentLink, TimelineEntry
 from incidents.selectors import (
     deleted_timeline_entries,
     incident_changes,
+    incident_links,
     incident_list,
     incident_timeline,
     timeline_entry_history,
@@ -131,8 +132,14 @@ def incident_detail(request, reference):
     )
 
 
-def _detail_context(request, incident, entry_form) -> dict:
+def _detail_context(request, incident, entry_form, link_form=None) -> dict:
+    links = incident_links(incident)
+    for link in links:
+        link.wording = link.wording_from(incident)
+        link.other_incident = link.other(incident)
     return {
+        "links": links,
+        "link_form": link_form or IncidentLinkForm(incident=incident),
         "incident": incident,
         "postmortem": getattr(incident, "postmortem", None),
         "services": incident.services.all(),
@@ -140,6 +147,41 @@ def _detail_context(request, incident, entry_form) -> dict:
         "changes": incident_changes(incident),
         **_timeline_context(request, incident, entry_form),
     }
+
+
+@require_POST
+@transaction.atomic
+def incident_link_create(request, reference):
+    incident = _get_incident_for_edit(request, reference)
+    form = IncidentLinkForm(request.POST, incident=incident)
+    if form.is_valid():
+        try:
+            services.incident_link_create(
+                from_incident=incident,
+                to_incident=form.cleaned_data["reference"],
+                kind=form.cleaned_data["kind"],
+                actor=request.user,
+            )
+        except REFUSALS as refusal:
+            _add_refusal(form, refusal)
+        else:
+            messages.success(request, _("Link added."))
+            return redirect(incident.get_absolute_url() + "#links")
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        _detail_context(request, incident, TimelineEntryForm(), link_form=form),
+        status=400,
+    )
+
+
+@require_POST
+def incident_link_delete(request, reference, pk):
+    incident = _get_incident_for_edit(request, reference)
+    link = get_object_or_404(IncidentLink.objects.of_incident(incident), pk=pk)
+    services.incident_link_delete(link=link, actor=request.user)
+    messages.success(request, _("Link removed."))
+    return redirect(incident.get_absolute_url() + "#links")
 
 
 def _timeline_context(request, incident, entry_form) -> dict:

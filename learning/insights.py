@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from actions.models import ActionItem, ActionStatus
 from core.forms import BoundedDateField, FilterForm
 from core.templatetags.hindsight import duration
-from incidents.models import Incident, Service, Severity, Tag
+from incidents.models import Incident, IncidentLink, Service, Severity, Tag
 from learning.charts import (
     Series,
     grouped_bars,
@@ -172,8 +172,9 @@ DURATIONS = {
 
 
 def incident_months(filters: dict, period: Period) -> list[dict]:
-    """Per month and severity: how many incidents started, and the median and 90th percentile
-    of each duration (from the start, as ``Incident.time_to_detect`` and friends). One query."""
+    """Per month, severity and whether they were near misses: how many incidents started, and
+    the median and 90th percentile of each duration (from the start, as
+    ``Incident.time_to_detect`` and friends). One query."""
     aggregates = {}
     for name, (moment, _title) in DURATIONS.items():
         since_start = F(moment) - F("started_at")
@@ -183,9 +184,21 @@ def incident_months(filters: dict, period: Period) -> list[dict]:
     return list(
         incidents_in_scope(filters, period)
         .annotate(month=_month("started_at"))
-        .values("month", "severity")
+        .values("month", "severity", "near_miss")
         .annotate(count=Count("pk"), **aggregates)
         .order_by("month", "severity")
+    )
+
+
+def recurrences_despite_completed_actions(filters: dict, period: Period) -> int:
+    """How many incidents in the period recurred an earlier one all of whose action items were
+    done before they started. One query."""
+    return (
+        IncidentLink.objects.recurrences_despite_completed_actions()
+        .filter(from_incident__in=incidents_in_scope(filters, period).values("pk"))
+        .values("from_incident")
+        .distinct()
+        .count()
     )
 
 
@@ -289,10 +302,10 @@ def action_item_months(filters: dict, period: Period, today: date) -> list[dict]
 
 
 def top_services(filters: dict, period: Period) -> list[dict]:
-    """The services with the most incidents matching the filters, with their severities; an
-    incident that touched several services counts under each. One query."""
+    """The services with the most incidents with customer impact matching the filters, with
+    their severities; an incident that touched several services counts under each. One query."""
     links = Incident.services.through.objects.filter(
-        incident__in=incidents_in_scope(filters, period).values("pk")
+        incident__in=incidents_in_scope(filters, period).with_impact().values("pk")
     )
     by_severity = {
         severity.value.lower(): Count("pk", filter=Q(incident__severity=severity))
@@ -408,7 +421,8 @@ def _incidents_figure(months, by_month) -> Figure:
         name="incidents",
         title=_("Incidents per month, by severity"),
         description=_(
-            "Stacked bars: how many incidents started each month, one segment per severity."
+            "Stacked bars: how many incidents with customer impact started each month, one "
+            "segment per severity. Near misses are counted in their own chart."
         ),
         columns=[
             Column(_("Month"), "month"),
@@ -424,6 +438,23 @@ def _incidents_figure(months, by_month) -> Figure:
             height=300,
         ),
         legend=SEVERITY_LEGEND,
+    )
+
+
+def _near_miss_figure(months, near_misses_by_month) -> Figure:
+    categories, titles = _categories(months)
+    counts = [near_misses_by_month.get(month, 0) for month in months]
+    return Figure(
+        name="near_misses",
+        title=_("Near misses per month"),
+        description=_(
+            "Bars: how many near misses (incidents without customer impact) started each month. "
+            "They are counted here only, not in the incident, duration or service figures."
+        ),
+        columns=[Column(_("Month"), "month"), Column(_("Near misses"), "count")],
+        rows=[[month, count] for month, count in zip(months, counts, strict=True)],
+        chart=grouped_bars(categories, titles, [Series("near-miss", _("Near misses"), counts)]),
+        legend=[("chart-near-miss", _("Near misses"))],
     )
 
 
@@ -465,7 +496,8 @@ def _duration_figure(name, title, months, by_month) -> Figure:
         title=_("%(duration)s, by severity") % {"duration": title},
         description=_(
             "Lines per severity over the months the incidents started: solid for the median, "
-            "dashed for the 90th percentile. Measured from the start of each incident."
+            "dashed for the 90th percentile. Measured from the start of each incident with "
+            "customer impact (near misses are left out)."
         ),
         columns=[
             Column(_("Month"), "month"),
@@ -572,7 +604,7 @@ def _services_figure(service_rows) -> Figure:
         title=_("Services with the most incidents"),
         description=_(
             "Bars per service, longest first, one segment per severity. An incident that "
-            "touched several services counts under each."
+            "touched several services counts under each. Near misses are not counted."
         ),
         columns=[
             Column(_("Service"), "text"),
@@ -596,14 +628,24 @@ def _services_figure(service_rows) -> Figure:
 
 def insights(*, filters: dict, period: Period, today: date) -> dict:
     """Every figure of the insights page, for incidents matching ``filters`` in ``period``.
-    Four queries."""
+    Near misses have no customer impact: they are counted and charted apart, and left out of
+    the incident counts, durations and services (impact figures); their postmortems and action
+    items still count in those figures, which measure the follow-up work. Five queries."""
     months = period.months
-    incident_rows = incident_months(filters, period)
+    incident_rows, near_misses_by_month = [], {}
+    for row in incident_months(filters, period):
+        if row["near_miss"]:
+            near_misses_by_month[row["month"]] = (
+                near_misses_by_month.get(row["month"], 0) + row["count"]
+            )
+        else:
+            incident_rows.append(row)
     by_month = {(row["month"], row["severity"]): row for row in incident_rows}
     postmortem_rows = {row["month"]: row for row in postmortem_cycle_months(filters, period)}
     action_rows = action_item_months(filters, period, today)
     figures = [
         _incidents_figure(months, by_month),
+        _near_miss_figure(months, near_misses_by_month),
         *(
             _duration_figure(name, title, months, by_month)
             for name, (_moment, title) in DURATIONS.items()
@@ -615,5 +657,9 @@ def insights(*, filters: dict, period: Period, today: date) -> dict:
     return {
         "period": period,
         "incident_count": sum(row["count"] for row in incident_rows),
+        "near_miss_count": sum(near_misses_by_month.values()),
+        "recurrences_despite_completed_actions": recurrences_despite_completed_actions(
+            filters, period
+        ),
         "figures": {figure.name: figure for figure in figures},
     }

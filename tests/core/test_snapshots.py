@@ -14,6 +14,7 @@ WATCHED = [
     "core_user_groups",
     "incidents_incident_services",
     "incidents_incident_tags",
+    "incidents_incidentlink",
     "incidents_service",
     "incidents_tag",
     "postmortems_postmortem",
