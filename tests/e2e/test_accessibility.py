@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from incidents.models import Severity, Status, TimelineKind
 from postmortems.review import add_comment, request_review
@@ -43,8 +44,10 @@ def build_pages(author, reviewer, manager):
     outage = IncidentFactory(
         title="Checkout outage", severity=Severity.SEV1, created_by=author, services=[checkout]
     )
-    for kind in TimelineKind.values:
+    entries = [
         TimelineEntryFactory(incident=outage, kind=kind, author=author, body=f"A *{kind}* entry.")
+        for kind in TimelineKind.values
+    ]
     published = PostmortemFactory(
         incident=outage,
         author=author,
@@ -96,10 +99,25 @@ def build_pages(author, reviewer, manager):
             f"/postmortems/{login_errors.reference}/edit/",
             "/postmortems/",
             "/postmortems/library/",
+            f"/postmortems/{login_errors.reference}/review/",
+            f"/postmortems/{outage.reference}/history/",
+            f"/incidents/{outage.reference}/edit/",
+            f"/incidents/{outage.reference}/timeline/{entries[0].pk}/history/",
+            f"/actions/postmortem/{outage.reference}/new/",
         ],
         "reviewer": [*shared, "/postmortems/review-queue/", review_page, postmortem_page],
         "manager": [*shared, "/actions/dashboard/", "/insights/", "/actions/", incident_page],
     }
+
+
+def serious_violations(page, axe: str, where: str) -> list[str]:
+    page.evaluate(axe)
+    return [
+        f"{where}: {violation['id']} ({violation['impact']}) {violation['help']};"
+        f" at {violation['targets']}"
+        for violation in page.evaluate(RUN_AXE)
+        if violation["impact"] in FAILING_IMPACTS
+    ]
 
 
 def test_every_main_page_has_no_serious_accessibility_violation(
@@ -115,12 +133,15 @@ def test_every_main_page_has_no_serious_accessibility_violation(
         for path in paths:
             response = page.goto(path)
             assert response.ok, f"{path} as {role}: HTTP {response.status}"
-            page.evaluate(axe)
-            for violation in page.evaluate(RUN_AXE):
-                if violation["impact"] in FAILING_IMPACTS:
-                    failures.append(
-                        f"{path} as {role or 'visitor'}: {violation['id']} ({violation['impact']})"
-                        f" {violation['help']}; at {violation['targets']}"
-                    )
+            failures += serious_violations(page, axe, f"{path} as {role or 'visitor'}")
         assert page.errors == [], f"as {role}: {page.errors}"
+
+    # A form showing its errors: the sign-in page after a wrong password.
+    page = new_page()
+    page.goto("/login/")
+    page.get_by_label("Username").fill("author")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
+    failures += serious_violations(page, axe, "/login/ after a wrong password")
     assert not failures, "axe-core found:\n" + "\n".join(failures)
