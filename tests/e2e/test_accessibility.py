@@ -135,6 +135,11 @@ def test_every_main_page_has_no_serious_accessibility_violation(
             assert response.ok, f"{path} as {role}: HTTP {response.status}"
             failures += serious_violations(page, axe, f"{path} as {role or 'visitor'}")
         assert page.errors == [], f"as {role}: {page.errors}"
+        if role == "author":  # a form showing its errors
+            page.goto("/incidents/new/")
+            page.get_by_role("button", name="Declare incident").click()
+            expect(page.locator(".invalid-feedback").first).to_be_visible()
+            failures += serious_violations(page, axe, "/incidents/new/ sent empty")
 
     # A form showing its errors: the sign-in page after a wrong password.
     page = new_page()
