@@ -1,5 +1,5 @@
 """WCAG 2.1 AA on every main page: axe-core (static/vendor) finds no serious or critical violation,
-signed out and signed in as each role.
+signed out and signed in as each role, at desktop and phone widths.
 
 axe is evaluated in the page through the DevTools protocol, so the pages' strict
 Content-Security-Policy stays as it is: no inline script is added, and a page that broke the
@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 AXE_SOURCE = settings.BASE_DIR / "static" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 FAILING_IMPACTS = {"serious", "critical"}
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 RUN_AXE = """async () => {
     const results = await axe.run(document, {resultTypes: ["violations"]});
     return results.violations.map(v => ({
@@ -111,13 +112,19 @@ def build_pages(author, reviewer, manager):
 
 
 def serious_violations(page, axe: str, where: str) -> list[str]:
+    """axe's serious and critical findings on the open page, at desktop and phone widths."""
     page.evaluate(axe)
-    return [
-        f"{where}: {violation['id']} ({violation['impact']}) {violation['help']};"
-        f" at {violation['targets']}"
-        for violation in page.evaluate(RUN_AXE)
-        if violation["impact"] in FAILING_IMPACTS
-    ]
+    found = []
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        found += [
+            f"{where} at {viewport['width']} px: {violation['id']} ({violation['impact']})"
+            f" {violation['help']}; at {violation['targets']}"
+            for violation in page.evaluate(RUN_AXE)
+            if violation["impact"] in FAILING_IMPACTS
+        ]
+    page.set_viewport_size(DESKTOP)
+    return found
 
 
 def test_every_main_page_has_no_serious_accessibility_violation(
