@@ -15,6 +15,8 @@ from postmortems.models import PostmortemStatus
 
 AA_NORMAL_TEXT = 4.5
 APP_CSS = settings.BASE_DIR / "static" / "css" / "app.css"
+BOOTSTRAP_CSS = settings.BASE_DIR / "static" / "vendor" / "bootstrap-5.3.9" / "bootstrap.min.css"
+TEMPLATES = [settings.BASE_DIR / "templates", *settings.BASE_DIR.glob("*/templates")]
 
 # The badge templates' classes: includes/_severity_badge.html, _status_badge.html, ...
 BADGES = (
@@ -26,6 +28,15 @@ BADGES = (
     + [(f".kind-badge-{value}", ".badge.kind-badge") for value in TimelineKind.values]
     + [(".overdue-badge", ".overdue-badge")]
 )
+
+
+def bootstrap_badges_in_templates() -> list[str]:
+    """Bootstrap's colour classes our templates give badges (`badge text-bg-warning`)."""
+    found = set()
+    for template in (path for folder in TEMPLATES for path in folder.rglob("*.html")):
+        for classes in re.findall(r'class="([^"]*\bbadge\b[^"]*)"', template.read_text()):
+            found.update(re.findall(r"\btext-bg-(\w+)", classes))
+    return sorted(found)
 
 
 def css_rules() -> dict[str, dict[str, str]]:
@@ -88,3 +99,14 @@ def test_every_badge_reaches_aa_contrast(badge, base):
     assert ratio >= AA_NORMAL_TEXT, (
         f"{badge}: {foreground} on {background} is {ratio:.2f}:1, below AA's {AA_NORMAL_TEXT}:1"
     )
+
+
+@pytest.mark.parametrize("colour", bootstrap_badges_in_templates())
+def test_every_bootstrap_badge_colour_we_use_reaches_aa_contrast(colour):
+    css = BOOTSTRAP_CSS.read_text()
+    rgb = re.search(rf"--bs-{colour}-rgb:\s*(\d+),\s*(\d+),\s*(\d+)", css)
+    text = re.search(rf"\.text-bg-{colour}\{{color:(#[0-9a-fA-F]+)", css)
+    assert rgb and text, f"text-bg-{colour} is not in {BOOTSTRAP_CSS.name}"
+    background = "#" + "".join(f"{int(channel):02x}" for channel in rgb.groups())
+    ratio = contrast_ratio(text[1], background)
+    assert ratio >= AA_NORMAL_TEXT, f"text-bg-{colour}: {text[1]} on {background} is {ratio:.2f}:1"
