@@ -33,9 +33,11 @@ from actions.services import (
     action_item_set_status,
     action_item_update,
 )
+from core.dates import org_today
 from core.lists import filtered_list_context
 from incidents.models import Incident
 from postmortems.models import Postmortem
+from postmortems.selectors import required_postmortems_panel
 
 # The htmx targets: the postmortem page's whole action item section, one item in it while it
 # is edited in place, and one row of "My action items".
@@ -190,6 +192,7 @@ def dashboard(request):
             "filter_form": filter_form,
             "is_filtered": bool(filters),
             **action_dashboard(user=request.user, filters=filters, today=local_today()),
+            "required": required_postmortems_panel(today=org_today()),
         },
     )
 

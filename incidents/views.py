@@ -29,7 +29,14 @@ def _get_incident(reference: str) -> Incident:
     if number is None:
         raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
     return get_object_or_404(
-        Incident.objects.select_related("commander", "created_by", "postmortem"), number=number
+        Incident.objects.select_related(
+            "commander",
+            "created_by",
+            "postmortem",
+            "postmortem_requirement__owner",
+            "postmortem_requirement__exempted_by",
+        ),
+        number=number,
     )
 
 
@@ -135,6 +142,7 @@ def _detail_context(request, incident, entry_form) -> dict:
     return {
         "incident": incident,
         "postmortem": getattr(incident, "postmortem", None),
+        "requirement": getattr(incident, "postmortem_requirement", None),
         "services": incident.services.all(),
         "can_edit": incident.can_edit(request.user),
         "similar": similar_for_page(incident),

@@ -191,6 +191,17 @@ ACTION_REMINDER_CRON = env_str("HINDSIGHT_REMINDER_CRON", default="0 7 * * *")
 # "at least this many reviewers other than the writers approve", not "every requested reviewer".
 POSTMORTEM_REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 1)
 
+# Required postmortems (postmortems/requirements.py): due dates count the organisation's
+# working days (ISO weekday numbers, 1 = Monday) in its zone, skipping the holidays listed
+# (YYYY-MM-DD); the policy per severity is edited in the admin.
+ORG_TIME_ZONE = env_str("HINDSIGHT_ORG_TIME_ZONE", default=TIME_ZONE)
+ORG_WORKING_DAYS = [
+    int(day) for day in env_list("HINDSIGHT_WORKING_DAYS", ["1", "2", "3", "4", "5"])
+]
+ORG_HOLIDAYS = env_list("HINDSIGHT_HOLIDAYS")
+# When the worker reminds owners of postmortems due or overdue (cron syntax, in UTC).
+POSTMORTEM_REMINDER_CRON = env_str("HINDSIGHT_POSTMORTEM_REMINDER_CRON", default="0 7 * * *")
+
 # Alert webhooks (alerting/): the largest body read, and the most alerts in one delivery (a
 # sender's max_alerts should be at most this); larger deliveries are refused with a message.
 ALERTING_MAX_BODY_BYTES = env_int("HINDSIGHT_ALERTING_MAX_BODY_BYTES", 1024 * 1024)
