@@ -15,11 +15,11 @@ from outbox.models import OutgoingEmail
 from postmortems.models import PostmortemPolicy, PostmortemRequirement, RequirementReminder
 from postmortems.requirements import send_requirement_reminders
 from postmortems.tasks import remind_required
+from tests.factories import IncidentFactory, PostmortemFactory, UserFactory
 
 add_default_policy = importlib.import_module(
     "postmortems.migrations.0009_default_postmortem_policy"
 ).add_default_policy
-from tests.factories import IncidentFactory, PostmortemFactory, UserFactory
 
 # The pinned clock (tests/conftest.py) is Tuesday 2026-03-10 23:30 UTC.
 STARTED = datetime(2026, 2, 26, 9, 0, tzinfo=UTC)
