@@ -698,11 +698,6 @@ class PostmortemRequirement(models.Model):
     def is_exempt(self) -> bool:
         return self.exempted_at is not None
 
-    def is_overdue(self, today) -> bool:
-        postmortem = getattr(self.incident, "postmortem", None)
-        published = postmortem is not None and postmortem.published_at is not None
-        return not self.is_exempt and not published and self.due_on < today
-
 
 class RequirementReminder(models.Model):
     """One reminder sent about one requirement on one day (the organisation's): a second run

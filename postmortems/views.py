@@ -662,7 +662,12 @@ def requirement_exempt(request, reference):
         raise PermissionDenied(_("Only Managers may exempt an incident from its postmortem."))
     requirement = getattr(incident, "postmortem_requirement", None)
     if requirement is None or requirement.is_exempt:
-        messages.info(request, _("This incident has no required postmortem to exempt."))
+        messages.info(
+            request,
+            _("This incident is already exempt.")
+            if requirement
+            else _("This incident does not require a postmortem."),
+        )
         return redirect(incident)
     form = ExemptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
