@@ -212,7 +212,9 @@ def test_an_exemption_needs_a_reason_and_keeps_what_was_typed(manager, make_clie
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("who", ["manager", "staff"])
-def test_an_exemption_is_kept_with_who_when_and_why(request, who, make_client, pinned_now):
+def test_an_exemption_is_kept_with_who_when_and_why(
+    migration_data, request, who, make_client, pinned_now
+):
     person = request.getfixturevalue(who)
     incident = _required_incident(UserFactory())
     client = make_client(person)
