@@ -39,17 +39,13 @@ def org_zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(settings.ORG_TIME_ZONE)
 
 
-def holidays() -> set[date]:
-    return {date.fromisoformat(day) for day in settings.ORG_HOLIDAYS}
-
-
 def due_date(resolved_at: datetime, business_days: int) -> date:
     """``business_days`` working days after the organisation's day of ``resolved_at``."""
     return add_business_days(
         timezone.localdate(resolved_at, org_zone()),
         business_days,
         working_days=set(settings.ORG_WORKING_DAYS),
-        holidays=holidays(),
+        holidays=settings.ORG_HOLIDAYS,
     )
 
 

@@ -65,7 +65,7 @@ def test_due_date_counts_late_evening_in_a_zone_behind_utc_as_that_day(settings)
 
 def test_due_date_skips_the_configured_holidays(settings):
     settings.ORG_TIME_ZONE = "UTC"
-    settings.ORG_HOLIDAYS = ["2026-03-16"]
+    settings.ORG_HOLIDAYS = [date(2026, 3, 16)]
     assert due_date(datetime(2026, 3, 13, 12, 0, tzinfo=UTC), 1) == date(2026, 3, 17)
 
 
@@ -75,3 +75,38 @@ def test_org_today_is_the_organisations_date(settings, pinned_now):
     assert org_today() == date(2026, 3, 11)
     settings.ORG_TIME_ZONE = "UTC"
     assert org_today() == date(2026, 3, 10)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HINDSIGHT_WORKING_DAYS", "mon,tue"),
+        ("HINDSIGHT_WORKING_DAYS", "0,8"),
+        ("HINDSIGHT_WORKING_DAYS", ","),
+        ("HINDSIGHT_HOLIDAYS", "2026-02-30"),
+        ("HINDSIGHT_HOLIDAYS", "25/12/2026"),
+        ("HINDSIGHT_ORG_TIME_ZONE", "Mars/Olympus"),
+    ],
+)
+def test_bad_policy_settings_fail_at_start_up_with_a_message(monkeypatch, name, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.env import env_dates, env_time_zone, env_weekdays
+
+    monkeypatch.setenv(name, value)
+    read = {
+        "HINDSIGHT_WORKING_DAYS": lambda: env_weekdays(name, default=[1, 2, 3, 4, 5]),
+        "HINDSIGHT_HOLIDAYS": lambda: env_dates(name),
+        "HINDSIGHT_ORG_TIME_ZONE": lambda: env_time_zone(name, default="UTC"),
+    }[name]
+    with pytest.raises(ImproperlyConfigured, match=name):
+        read()
+
+
+def test_policy_settings_are_read_from_the_environment(monkeypatch):
+    from config.env import env_dates, env_weekdays
+
+    monkeypatch.setenv("HINDSIGHT_WORKING_DAYS", "7, 1,2,3,4")
+    monkeypatch.setenv("HINDSIGHT_HOLIDAYS", "2026-12-25, 2026-12-26")
+    assert env_weekdays("HINDSIGHT_WORKING_DAYS", default=[1]) == [1, 2, 3, 4, 7]
+    assert env_dates("HINDSIGHT_HOLIDAYS") == [date(2026, 12, 25), date(2026, 12, 26)]
