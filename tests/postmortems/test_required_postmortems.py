@@ -288,3 +288,28 @@ def test_published_or_exempt_postmortems_are_not_reminded(manager):
     _resolve(exempt, manager, when=datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
     requirement_exempt(incident=exempt, user=manager, reason="Drill")
     assert send_requirement_reminders().sent == []
+
+
+def test_resolving_on_the_edit_page_shows_the_owner_and_due_date(make_client):
+    commander = UserFactory(first_name="Cora", last_name="Commander")
+    incident = _open_incident(commander=commander)
+    client = make_client(commander)
+    response = client.post(
+        reverse("incidents:update", args=[incident.reference]),
+        {
+            "title": incident.title,
+            "severity": incident.severity,
+            "status": Status.RESOLVED,
+            "started_at": "2026-02-26T09:00",
+            "detected_at": "2026-02-26T09:00",
+            "resolved_at": "2026-03-06T15:00",
+            "customer_impact": incident.customer_impact,
+            "version": incident.updated_at.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert "Required postmortem" in page
+    assert "Owner: Cora Commander" in page
+    assert "Due on" in page
+    assert "Exempt from postmortem" not in page  # the commander is no Manager
