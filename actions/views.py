@@ -34,10 +34,12 @@ from actions.services import (
     action_item_set_status,
     action_item_update,
 )
+from core.dates import org_today
 from core.lists import filtered_list_context
 from core.snapshots import snapshot
 from incidents.models import Incident
 from postmortems.models import Postmortem, readable_by_q
+from postmortems.selectors import required_postmortems_panel
 
 # The htmx targets: the postmortem page's whole action item section, one item in it while it
 # is edited in place, and one row of "My action items".
@@ -212,6 +214,8 @@ def dashboard(request):
             "is_filtered": bool(filters),
             "today": today,
             "body": _dashboard_body(request, filters=filters, today=today),
+            # Not kept with the body: requirements are not among the watched tables.
+            "required": required_postmortems_panel(today=org_today()),
         },
     )
 

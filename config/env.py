@@ -3,6 +3,8 @@
 import ipaddress
 import os
 import re
+import zoneinfo
+from datetime import date
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -94,3 +96,32 @@ def env_pairs(name: str) -> list[tuple[str, str]]:
             raise ImproperlyConfigured(f"{name} must list pairs such as a=b,c=d, not {item!r}.")
         pairs.append((key.strip(), value.strip()))
     return pairs
+
+
+def env_time_zone(name: str, default: str) -> str:
+    value = env_str(name, default=default)
+    if value not in zoneinfo.available_timezones():
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone such as Europe/Paris, not {value!r}."
+        )
+    return value
+
+
+def env_weekdays(name: str, default: list[int]) -> list[int]:
+    """ISO weekday numbers (1 = Monday ... 7 = Sunday), at least one."""
+    items = env_list(name, default=[str(day) for day in default])
+    if not items or any(item not in {"1", "2", "3", "4", "5", "6", "7"} for item in items):
+        raise ImproperlyConfigured(
+            f"{name} must list weekday numbers from 1 (Monday) to 7 (Sunday), such as 1,2,3,4,5."
+        )
+    return sorted({int(item) for item in items})
+
+
+def env_dates(name: str) -> list[date]:
+    """Dates written YYYY-MM-DD, comma-separated."""
+    try:
+        return [date.fromisoformat(item) for item in env_list(name)]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must list dates written YYYY-MM-DD, such as 2026-12-25,2026-12-26."
+        ) from None

@@ -7,8 +7,10 @@ The database constraints allow one more day at each end, so a valid local time i
 (UTC-12 to UTC+14) fits, while still keeping every stored value far from the year limits.
 """
 
+import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -95,3 +97,24 @@ def refuse_out_of_range_rows(table: str, *, moments=(), dates=()):
             )
 
     return migrations.RunPython(check, migrations.RunPython.noop, elidable=False)
+
+
+def add_business_days(start: date, days: int, *, working_days, holidays=()) -> date:
+    """The date ``days`` working days after ``start`` (which itself does not count), skipping
+    days of the week not in ``working_days`` (ISO numbers, 1 = Monday) and ``holidays``."""
+    if not working_days:
+        raise ValueError("At least one working day of the week is needed.")
+    holidays = set(holidays)
+    day = start
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if day.isoweekday() in working_days and day not in holidays:
+            remaining -= 1
+    return day
+
+
+def org_today(now: datetime | None = None) -> date:
+    """Today in the organisation's time zone (ORG_TIME_ZONE), whoever is asking: policy due
+    dates are the organisation's, not each viewer's."""
+    return timezone.localdate(now or timezone.now(), zoneinfo.ZoneInfo(settings.ORG_TIME_ZONE))

@@ -172,6 +172,15 @@ class IncidentFilterForm(FilterForm):
     )
     started_from = BoundedDateField(label=_("From"), required=False)
     started_to = BoundedDateField(label=_("Until"), required=False)
+    postmortem = forms.ChoiceField(
+        label=_("Required postmortem"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("missing", _("Missing (not started)")),
+            ("overdue", _("Past its due date")),
+        ],
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,

@@ -4,6 +4,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from core.dates import org_today
 from core.search import RankedSearch, ranked
 from incidents.forms import NEAR_MISS_FILTERS, SORT_ORDERS
 from incidents.models import (
@@ -40,9 +41,26 @@ def incident_facts_q(filters: dict, via: str = "") -> Q:
     return q
 
 
+# Required postmortems (postmortems/requirements.py) by the relations the postmortems app adds
+# to an incident: not exempted, and no postmortem started / none published by the due date.
+_OUTSTANDING_Q = Q(postmortem_requirement__isnull=False, postmortem_requirement__exempted_at=None)
+
+
+def required_postmortem_q(which: str) -> Q:
+    if which == "missing":
+        return _OUTSTANDING_Q & Q(postmortem__isnull=True)
+    return (
+        _OUTSTANDING_Q
+        & Q(postmortem_requirement__due_on__lt=org_today())
+        & ~Q(postmortem__published_at__isnull=False)
+    )
+
+
 def incident_list(*, filters: dict) -> QuerySet[Incident]:
     """Incidents for the list page: filtered, sorted, with what each row shows fetched up front."""
     incidents = Incident.objects.with_list_relations().filter(incident_facts_q(filters))
+    if which := filters.get("postmortem"):
+        incidents = incidents.filter(required_postmortem_q(which))
     if query := filters.get("q"):
         number = Incident.number_from_reference(query)
         incidents = incidents.filter(Q(title__icontains=query) | Q(number=number or -1))

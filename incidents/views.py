@@ -30,7 +30,14 @@ def _get_incident(reference: str) -> Incident:
     if number is None:
         raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
     return get_object_or_404(
-        Incident.objects.select_related("commander", "created_by", "postmortem"), number=number
+        Incident.objects.select_related(
+            "commander",
+            "created_by",
+            "postmortem",
+            "postmortem_requirement__owner",
+            "postmortem_requirement__exempted_by",
+        ),
+        number=number,
     )
 
 
@@ -142,6 +149,7 @@ def _detail_context(request, incident, entry_form, link_form=None) -> dict:
         "link_form": link_form or IncidentLinkForm(incident=incident),
         "incident": incident,
         "postmortem": getattr(incident, "postmortem", None),
+        "requirement": getattr(incident, "postmortem_requirement", None),
         "services": incident.services.all(),
         "similar": similar_for_page(incident),
         "changes": incident_changes(incident),

@@ -25,6 +25,8 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Your action items due soon")
     OVERDUE = "overdue", _("Your action items overdue")
     ESCALATED = "escalated", _("Overdue action items escalated to managers")
+    POSTMORTEM_REQUIRED = "postmortem_required", _("A postmortem you own is required")
+    POSTMORTEM_DUE = "postmortem_due", _("A postmortem you own is due or overdue")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -8,6 +8,8 @@ from postmortems.models import (
     BlamelessPhrase,
     DocumentChange,
     Postmortem,
+    PostmortemPolicy,
+    PostmortemRequirement,
     PostmortemTemplate,
     ReviewRequest,
     Revision,
@@ -144,3 +146,26 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "prev_hash",
         "hash",
     )
+
+
+@admin.register(PostmortemPolicy)
+class PostmortemPolicyAdmin(admin.ModelAdmin):
+    list_display = ["severity", "required", "due_business_days"]
+    list_editable = ["required", "due_business_days"]
+
+
+@admin.register(PostmortemRequirement)
+class PostmortemRequirementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Owners and exemptions change through the incident page (postmortems/requirements.py)."""
+
+    list_display = ["incident", "owner", "due_on", "exempted_by", "exempted_at"]
+    list_select_related = ["incident", "owner", "exempted_by"]
+    fields = [
+        "incident",
+        "owner",
+        "due_on",
+        "assigned_at",
+        "exempted_by",
+        "exempted_at",
+        "exemption_reason",
+    ]

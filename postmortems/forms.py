@@ -81,6 +81,15 @@ class ReasonForm(forms.Form):
     )
 
 
+class ExemptionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why does this incident need no postmortem?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why this incident needs no postmortem.")},
+    )
+
+
 class WithdrawApprovalForm(ReasonForm):
     pass
 

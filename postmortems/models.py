@@ -5,15 +5,17 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
 from core.search import stored_search_vector
-from incidents.models import Incident
+from incidents.models import Incident, Severity
 from postmortems.sections import SECTION_FIELDS, SECTIONS, SECTIONS_BY_FIELD, strip_prompts
 
 
@@ -590,3 +592,129 @@ class DocumentChange(models.Model):
 
     def __str__(self):
         return f"{self.actor}: {self.description}"
+
+
+class PostmortemPolicy(models.Model):
+    """Whether incidents of one severity need a postmortem, and how many working days after
+    resolution it is due. Edited in the admin; a severity without a row needs none."""
+
+    severity = models.CharField(_("severity"), max_length=4, choices=Severity.choices, unique=True)
+    required = models.BooleanField(_("postmortem required"), default=True)
+    due_business_days = models.PositiveSmallIntegerField(
+        _("due after (working days)"),
+        default=5,
+        validators=[MaxValueValidator(260)],
+        help_text=_("Counted from the day of resolution, in the organisation's time zone."),
+    )
+
+    class Meta:
+        ordering = ["severity"]
+        verbose_name = _("postmortem policy")
+        verbose_name_plural = _("postmortem policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_business_days__lte=260), name="policy_due_within_a_year"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_severity_display()
+
+
+class RequirementQuerySet(models.QuerySet):
+    def outstanding(self):
+        """Not exempted and without a published postmortem."""
+        return self.filter(exempted_at=None).exclude(
+            incident__postmortem__published_at__isnull=False
+        )
+
+    def missing(self):
+        """Outstanding with no postmortem started at all."""
+        return self.outstanding().filter(incident__postmortem=None)
+
+    def overdue(self, today):
+        return self.outstanding().filter(due_on__lt=today)
+
+
+class PostmortemRequirement(models.Model):
+    """An incident's policy-required postmortem: who owns it, by when, or why it is exempt."""
+
+    incident = models.OneToOneField(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="postmortem_requirement",
+        verbose_name=_("incident"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due on"))
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    exempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exempted by"),
+    )
+    exempted_at = models.DateTimeField(_("exempted at"), null=True, blank=True)
+    exemption_reason = models.TextField(_("reason for the exemption"), blank=True)
+
+    objects = RequirementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("required postmortem")
+        verbose_name_plural = _("required postmortems")
+        indexes = [
+            # The dashboard panel, the list filter and the reminders: outstanding, by due date.
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(exempted_at=None),
+                name="requirement_outstanding_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(exempted_at=None)
+                | (~models.Q(exemption_reason="") & models.Q(exempted_by__isnull=False)),
+                name="requirement_exemption_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Postmortem required for %(incident)s") % {"incident": self.incident}
+
+    def get_absolute_url(self):
+        return self.incident.get_absolute_url()
+
+    @property
+    def is_exempt(self) -> bool:
+        return self.exempted_at is not None
+
+
+class RequirementReminder(models.Model):
+    """One reminder sent about one requirement on one day (the organisation's): a second run
+    of the daily job that day finds it and sends nothing more."""
+
+    requirement = models.ForeignKey(
+        PostmortemRequirement, on_delete=models.CASCADE, related_name="reminders"
+    )
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requirement", "day"], name="requirement_reminder_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.requirement_id} {self.day}"

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet, TextField, Value
+from django.db.models import Count, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
@@ -15,6 +15,7 @@ from postmortems.models import (
     Comment,
     DocumentChange,
     Postmortem,
+    PostmortemRequirement,
     PostmortemStatus,
     ReviewRequest,
     Revision,
@@ -246,3 +247,27 @@ def amendment_list(postmortem: Postmortem):
             amendment.published_text, amendment.proposed_text, AMENDABLE_SECTIONS
         )
     return amendments
+
+
+REQUIRED_PANEL_LIMIT = 10
+
+
+def required_postmortems_panel(*, today) -> dict:
+    """The dashboard's required postmortems: how many are missing (not started) and overdue
+    (not published by the due date, ``today`` being the organisation's), and the outstanding
+    ones due first. Two queries whatever their number."""
+    outstanding = PostmortemRequirement.objects.outstanding()
+    counts = outstanding.aggregate(
+        missing=Count("pk", filter=Q(incident__postmortem__isnull=True)),
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+    )
+    return {
+        "counts": counts,
+        "today": today,
+        "rows": list(
+            outstanding.filter(Q(incident__postmortem__isnull=True) | Q(due_on__lt=today))
+            .select_related("incident", "incident__postmortem", "owner")
+            .order_by("due_on", "pk")[:REQUIRED_PANEL_LIMIT]
+        ),
+        "limit": REQUIRED_PANEL_LIMIT,
+    }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("review-queue/", views.review_queue_view, name="queue"),
     path("start/<str:reference>/", views.postmortem_start, name="start"),
     path("<str:reference>/", views.postmortem_detail, name="detail"),
+    path("<str:reference>/exempt/", views.requirement_exempt, name="exempt"),
     path("<str:reference>/edit/", views.postmortem_edit, name="edit"),
     path("<str:reference>/edit/<slug:section>/", views.postmortem_edit, name="edit-section"),
     path("<str:reference>/people/", views.postmortem_people, name="people"),

@@ -24,7 +24,7 @@ from core.models import Role
 from incidents.models import Incident
 from incidents.selectors import incident_timeline
 from incidents.similarity import similar_for_page
-from postmortems import amendments, review
+from postmortems import amendments, requirements, review
 from postmortems.blameless import compiled_phrases, find_blame, find_blame_in_sections
 from postmortems.diff import diff_sections
 from postmortems.export import postmortem_as_markdown
@@ -34,6 +34,7 @@ from postmortems.forms import (
     ApproveForm,
     CoAuthorsForm,
     CommentForm,
+    ExemptionForm,
     LibraryFilterForm,
     PostmortemFilterForm,
     PublishForm,
@@ -648,6 +649,42 @@ def comment_resolve(request, reference, pk):
         raise PermissionDenied(str(refusal)) from refusal
     messages.success(request, _("Thread resolved.") if resolved else _("Thread reopened."))
     return redirect(f"{reverse('postmortems:review', args=[reference])}#comment-{comment.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def requirement_exempt(request, reference):
+    """Exempt an incident from its required postmortem (Managers and staff), with a reason."""
+    number = Incident.number_from_reference(reference)
+    incident = get_object_or_404(
+        Incident.objects.select_related("postmortem_requirement"), number=number or -1
+    )
+    if not requirements.can_exempt(request.user):
+        raise PermissionDenied(_("Only Managers may exempt an incident from its postmortem."))
+    requirement = getattr(incident, "postmortem_requirement", None)
+    if requirement is None or requirement.is_exempt:
+        messages.info(
+            request,
+            _("This incident is already exempt.")
+            if requirement
+            else _("This incident does not require a postmortem."),
+        )
+        return redirect(incident)
+    form = ExemptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            requirements.requirement_exempt(
+                incident=incident, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except requirements.RequirementError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Exempted: the reason is shown on the incident."))
+            return redirect(incident)
+    return render(
+        request,
+        "postmortems/requirement_exempt.html",
+        {"incident": incident, "requirement": requirement, "form": form},
+    )
 
 
 def review_queue_view(request):

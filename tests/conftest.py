@@ -175,7 +175,7 @@ def run_worker(transactional_db):
 @pytest.fixture
 def migration_data(transactional_db):
     """A transactional test ends by flushing every table, the rows data migrations created
-    included (roles, postmortem templates): put them back first, as tests/e2e does."""
+    included (roles, postmortem templates, the postmortem policy): put them back first, as tests/e2e does."""
     import importlib
 
     from django.apps import apps
@@ -183,6 +183,7 @@ def migration_data(transactional_db):
     for module, function in [
         ("core.migrations.0002_create_role_groups", "create_role_groups"),
         ("postmortems.migrations.0002_default_templates_and_phrases", "create_defaults"),
+        ("postmortems.migrations.0010_default_postmortem_policy", "add_default_policy"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
 

@@ -9,12 +9,15 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import (
     env_bool,
     env_choice,
+    env_dates,
     env_int,
     env_list,
     env_networks,
     env_pairs,
     env_rate,
     env_str,
+    env_time_zone,
+    env_weekdays,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -239,6 +242,15 @@ ACTION_REMINDER_CRON = env_str("HINDSIGHT_REMINDER_CRON", default="0 7 * * *")
 # Postmortem review: approvals needed before a postmortem counts as approved. The rule is
 # "at least this many reviewers other than the writers approve", not "every requested reviewer".
 POSTMORTEM_REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 1)
+
+# Required postmortems (postmortems/requirements.py): due dates count the organisation's
+# working days (ISO weekday numbers, 1 = Monday) in its zone, skipping the holidays listed
+# (YYYY-MM-DD); the policy per severity is edited in the admin.
+ORG_TIME_ZONE = env_time_zone("HINDSIGHT_ORG_TIME_ZONE", default=TIME_ZONE)
+ORG_WORKING_DAYS = env_weekdays("HINDSIGHT_WORKING_DAYS", default=[1, 2, 3, 4, 5])
+ORG_HOLIDAYS = env_dates("HINDSIGHT_HOLIDAYS")
+# When the worker reminds owners of postmortems due or overdue (cron syntax, in UTC).
+POSTMORTEM_REMINDER_CRON = env_str("HINDSIGHT_POSTMORTEM_REMINDER_CRON", default="0 7 * * *")
 
 # Alert webhooks (alerting/): the largest body read, and the most alerts in one delivery (a
 # sender's max_alerts should be at most this); larger deliveries are refused with a message.

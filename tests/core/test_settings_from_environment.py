@@ -47,3 +47,29 @@ def test_single_sign_on_needs_its_client_and_endpoints():
 
 def test_single_sign_on_is_off_and_passwords_on_by_default():
     assert _settings_error() == ""
+
+
+def test_the_organisations_calendar_is_read_and_checked_at_start_up():
+    read = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import config.settings.base as s; "
+            "print(s.ORG_TIME_ZONE, s.ORG_WORKING_DAYS, [str(d) for d in s.ORG_HOLIDAYS])",
+        ],
+        env={
+            **os.environ,
+            "DJANGO_SECRET_KEY": "x",
+            "HINDSIGHT_ORG_TIME_ZONE": "Europe/Paris",
+            "HINDSIGHT_WORKING_DAYS": "7,1,2,3,4",
+            "HINDSIGHT_HOLIDAYS": "2026-12-25,2026-12-26",
+        },
+        capture_output=True,
+        text=True,
+    )
+    # Holidays are dates, as the business-day count compares them with dates.
+    assert read.stdout.strip() == "Europe/Paris [1, 2, 3, 4, 7] ['2026-12-25', '2026-12-26']"
+    assert "HINDSIGHT_HOLIDAYS must list dates" in _settings_error(HINDSIGHT_HOLIDAYS="25/12/2026")
+    assert "HINDSIGHT_ORG_TIME_ZONE must be a time zone" in _settings_error(
+        HINDSIGHT_ORG_TIME_ZONE="Mars/Olympus"
+    )
