@@ -122,6 +122,9 @@ class TimelineEntryForm(OneSubmissionMixin, VersionedModelForm):
 class IncidentLinkForm(forms.Form):
     """Link the incident whose page this is to another, by the other's reference."""
 
+    # The page also holds the timeline entry form, whose fields have the same names.
+    prefix = "link"
+
     kind = forms.ChoiceField(label=_("This incident is"), choices=LinkKind.choices)
     reference = forms.CharField(
         label=_("Incident"), max_length=20, help_text=_("Its reference, e.g. INC-42.")

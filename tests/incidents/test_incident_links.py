@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def _add(client, incident, reference, kind=LinkKind.RELATED):
     return client.post(
         reverse("incidents:link-create", args=[incident.reference]),
-        {"kind": kind, "reference": reference},
+        {"link-kind": kind, "link-reference": reference},
     )
 
 
