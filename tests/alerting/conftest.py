@@ -1,21 +1,17 @@
 import hashlib
 import hmac
 import json
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from alerting.models import SIGNATURE_HEADER, AuthMethod
 from tests.factories import AlertIntegrationFactory, ServiceFactory
-
-# The shared sample payloads (../shared/samples/README.md), next to the project's root.
-SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "samples"
+from tests.samples import SHARED_SAMPLES
 
 
 def sample(name: str) -> dict:
-    return json.loads((SAMPLES / name).read_text())
+    return json.loads((SHARED_SAMPLES / name).read_text())
 
 
 def firing() -> dict:

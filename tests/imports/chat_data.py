@@ -6,7 +6,9 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-SLACK_EXPORT = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "slack-export"
+from tests.samples import SHARED_SAMPLES
+
+SLACK_EXPORT = SHARED_SAMPLES / "slack-export"
 CHANNEL_ID = "C05INC"
 
 

@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from imports.models import MarkdownImport
 from imports.services import markdown_import_run
+from tests.samples import SHARED_SAMPLES
 
 # The shared samples (real postmortems, MIT licence, see their LICENSE): read in place.
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "markdown-postmortems"
+SAMPLES = SHARED_SAMPLES / "markdown-postmortems"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.md"))
 
 
