@@ -118,8 +118,9 @@ def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
     )
     if statuses := filters.get("postmortem_status"):
         postmortems = postmortems.filter(status__in=statuses)
+    # Sections apart as paragraphs: each one's headings and lists start a line of the snippet.
     body = Concat(
-        *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value(" "))),
+        *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value("\n\n"))),
         output_field=TextField(),
     )
     # A postmortem's title is its incident's: found through the incident's vector, where the
