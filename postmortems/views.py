@@ -699,10 +699,19 @@ def library_view(request):
 @login_not_required
 def public_list(request):
     page = Paginator(public_summaries(), settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "postmortems/public_list.html", {"page": page})
+    return _public_page(request, "postmortems/public_list.html", {"page": page})
 
 
 @login_not_required
 def public_detail(request, public_id):
     summary = get_object_or_404(public_summaries(), public_id=public_id)
-    return render(request, "postmortems/public_detail.html", {"summary": summary})
+    return _public_page(request, "postmortems/public_detail.html", {"summary": summary})
+
+
+def _public_page(request, template, context):
+    """Public pages speak for the site, with times in its zone, the same for every reader."""
+    return render(
+        request,
+        template,
+        {**context, "site_name": settings.SITE_NAME, "time_zone": settings.ORG_TIME_ZONE},
+    )
