@@ -21,6 +21,7 @@ from core.forms import SECTION_MAX_LENGTH
 from core.lists import filtered_list_context
 from core.markdown import render_markdown
 from core.models import Role
+from core.pdf import html_as_pdf
 from incidents.models import Incident
 from incidents.selectors import incident_timeline
 from incidents.similarity import similar_for_page
@@ -380,6 +381,17 @@ def postmortem_export(request, reference):
         content_type="text/markdown; charset=utf-8",
     )
     filename = f"{postmortem.incident.reference}-postmortem.md"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def postmortem_pdf(request, reference):
+    """The read page as its print view lays it out, as a PDF file."""
+    page = postmortem_detail(request, reference)
+    if page.status_code != 200:
+        return page
+    response = HttpResponse(html_as_pdf(page.content.decode()), content_type="application/pdf")
+    filename = f"{reference}-postmortem.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
