@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install db migrate demo run test lint format browser redis check-deploy clean bench bench-all loadtest
+.PHONY: help install db migrate demo run test lint format browser redis pango check-deploy clean bench bench-all loadtest
 
 help:
 	@echo "make run    - install, migrate, load demo data; serve on http://127.0.0.1:8000 with a worker"
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) pango
 
 db: install
 	@$(BIN)/python manage.py ensure_database
@@ -43,6 +43,12 @@ browser:
 		echo "Installing Debian's chromium for the browser tests..."; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium is missing and could not be installed." >&2; exit 1; }
+
+# PDF export (WeasyPrint) lays text out with Pango; install Debian's if it is missing.
+pango:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { \
+		echo "Installing Debian's Pango for PDF export..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 # The Redis task queue's tests start their own redis-server; install Debian's if it is missing.
 redis:

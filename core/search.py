@@ -96,8 +96,37 @@ def safe_snippet(headline: str) -> str:
     return mark_safe(text.replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>"))
 
 
+# Markdown markup a reader should not see in a snippet, as (PostgreSQL pattern, replacement)
+# pairs applied in order; flag "n" makes ^ match after every newline. Links and images keep
+# their label, headings, quotes and list items their text; emphasis and code marks go.
+_MARKDOWN_TO_PLAIN = (
+    (r"!?\[([^]\n]*)\]\([^)\n]*\)", r"\1"),
+    (r"^[ \t]*(#{1,6}|>+|[-*+]|\d{1,9}[.)])[ \t]+", ""),
+    (r"^[ \t]*([-*_][ \t]*){3,}$", ""),
+    (r"\*+|__+|~~+|`+|\|", " "),
+)
+
+
+def markdown_as_plain_text(expression) -> Func:
+    """Markdown text with its markup removed, computed in SQL, so a snippet ts_headline cuts
+    from it reads as the rendered page does and no URL or "**" takes up its words."""
+    for pattern, replacement in _MARKDOWN_TO_PLAIN:
+        expression = Func(
+            expression,
+            Value(pattern),
+            Value(replacement),
+            Value("gn"),
+            function="regexp_replace",
+            output_field=models.TextField(),
+        )
+    return expression
+
+
 def headline(expression, query) -> SearchHeadline:
-    return SearchHeadline(expression, query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS)
+    """A highlighted snippet of Markdown ``expression``, in plain text."""
+    return SearchHeadline(
+        markdown_as_plain_text(expression), query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
+    )
 
 
 def _count_up_to(queryset, limit: int) -> int:

@@ -14,7 +14,7 @@ from incidents.models import (
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "description")
+    list_display = ("name", "public_name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
 

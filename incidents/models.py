@@ -59,6 +59,12 @@ class Service(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    public_name = models.CharField(
+        _("public name"),
+        max_length=100,
+        blank=True,
+        help_text=_("What customers call it, on the public status page; the name when empty."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -72,6 +78,10 @@ class Service(models.Model):
         if not self.slug:
             self.slug = slugify(self.name)
         super().save(*args, **kwargs)
+
+    @property
+    def name_for_customers(self) -> str:
+        return self.public_name or self.name
 
 
 class Tag(models.Model):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
@@ -12,7 +13,10 @@ class PublicSummariesFeed(Feed):
     login_required = False  # read by LoginRequiredMiddleware: the feed is for everyone
 
     feed_type = Atom1Feed
-    title = _("Incident reports")
+
+    def title(self):
+        return _("%(site)s: incident reports") % {"site": settings.SITE_NAME}
+
     subtitle = _("Summaries of incidents that affected our customers.")
     link = reverse_lazy("public:list")
 

@@ -16,7 +16,13 @@ from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
 from core.search import stored_search_vector
 from incidents.models import Incident, Severity
-from postmortems.sections import SECTION_FIELDS, SECTIONS, SECTIONS_BY_FIELD, strip_prompts
+from postmortems.sections import (
+    SECTION_FIELDS,
+    SECTIONS,
+    SECTIONS_BY_FIELD,
+    section_title,
+    strip_prompts,
+)
 
 
 class WithoutPrompts(models.Func):
@@ -334,6 +340,10 @@ class Revision(models.Model):
             "number": self.number,
             "postmortem": self.postmortem_id,
         }
+
+    @property
+    def changed_section_titles(self) -> list[str]:
+        return [section_title(field) for field in self.changed_sections]
 
 
 class BlamelessPhraseQuerySet(models.QuerySet):

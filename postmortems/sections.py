@@ -43,6 +43,14 @@ AMENDABLE_SECTIONS: tuple[Section, ...] = (
 )
 AMENDABLE_FIELDS: tuple[str, ...] = tuple(section.field for section in AMENDABLE_SECTIONS)
 SECTIONS_BY_FIELD = {section.field: section for section in SECTIONS}
+_TITLES_BY_FIELD = {section.field: section.title for section in AMENDABLE_SECTIONS}
+
+
+def section_title(field: str) -> str:
+    """What readers call a section; a field no longer a section (in old history) by its name."""
+    return str(_TITLES_BY_FIELD.get(field, field))
+
+
 REQUIRED_FOR_REVIEW = tuple(s.field for s in SECTIONS if s.required_for_review)
 
 _PROMPT = re.compile(r"<!--.*?-->", re.DOTALL)

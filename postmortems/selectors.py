@@ -1,13 +1,27 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet, TextField, Value
-from django.db.models.functions import Concat
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 
 from core.models import User
 from core.search import RankedSearch, ranked, title_query
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Incident, Service, TimelineEntry
 from incidents.selectors import incident_facts_q, incident_timeline
 from postmortems.diff import diff_sections
 from postmortems.models import (
@@ -100,11 +114,42 @@ def library(*, filters: dict) -> QuerySet[Postmortem]:
     return postmortems
 
 
+def _published_time(name: str) -> Case:
+    """An incident time as published (a later edit waits for an approved amendment), or the
+    incident's own for a postmortem published before records were kept."""
+    return Case(
+        When(
+            published_record__has_key="facts",
+            then=Cast(KT(f"published_record__facts__{name}"), DateTimeField()),
+        ),
+        default=F(f"incident__{name}"),
+    )
+
+
 def public_summaries() -> QuerySet[Postmortem]:
-    """Only what customers may see; callers must show nothing but the public fields."""
+    """Only what customers may see; callers must show nothing but the public fields, the
+    incident's published times and its services' public names."""
     return (
         Postmortem.objects.filter(status=PostmortemStatus.PUBLISHED, is_public=True)
-        .only("public_id", "public_title", "public_summary_html", "published_at")
+        .select_related("incident")
+        .only("public_id", "public_title", "public_summary_html", "published_at", "incident__id")
+        .annotate(
+            incident_started_at=_published_time("started_at"),
+            incident_resolved_at=_published_time("resolved_at"),
+        )
+        .annotate(
+            incident_duration=ExpressionWrapper(
+                F("incident_resolved_at") - F("incident_started_at"),
+                output_field=DurationField(),
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "incident__services",
+                queryset=Service.objects.only("name", "public_name"),
+                to_attr="public_services",
+            )
+        )
         .order_by("-published_at")
     )
 
@@ -118,8 +163,9 @@ def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
     )
     if statuses := filters.get("postmortem_status"):
         postmortems = postmortems.filter(status__in=statuses)
+    # Sections apart as paragraphs: each one's headings and lists start a line of the snippet.
     body = Concat(
-        *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value(" "))),
+        *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value("\n\n"))),
         output_field=TextField(),
     )
     # A postmortem's title is its incident's: found through the incident's vector, where the

@@ -23,4 +23,5 @@ urlpatterns = [
     path("<str:reference>/history/compare/", views.postmortem_compare, name="compare"),
     path("<str:reference>/history/<int:number>/restore/", views.postmortem_restore, name="restore"),
     path("<str:reference>/export.md", views.postmortem_export, name="export"),
+    path("<str:reference>/export.pdf", views.postmortem_pdf, name="pdf"),
 ]

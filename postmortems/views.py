@@ -21,6 +21,7 @@ from core.forms import SECTION_MAX_LENGTH
 from core.lists import filtered_list_context
 from core.markdown import render_markdown
 from core.models import Role
+from core.pdf import html_as_pdf
 from incidents.models import Incident
 from incidents.selectors import incident_timeline
 from incidents.similarity import similar_for_page
@@ -384,6 +385,17 @@ def postmortem_export(request, reference):
     return response
 
 
+def postmortem_pdf(request, reference):
+    """The read page as its print view lays it out, as a PDF file."""
+    page = postmortem_detail(request, reference)
+    if page.status_code != 200:
+        return page
+    response = HttpResponse(html_as_pdf(page.content.decode()), content_type="application/pdf")
+    filename = f"{reference}-postmortem.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 REVIEW_ACTIONS = {
     "request_review": RequestReviewForm,
     "request_changes": RequestChangesForm,
@@ -699,10 +711,19 @@ def library_view(request):
 @login_not_required
 def public_list(request):
     page = Paginator(public_summaries(), settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "postmortems/public_list.html", {"page": page})
+    return _public_page(request, "postmortems/public_list.html", {"page": page})
 
 
 @login_not_required
 def public_detail(request, public_id):
     summary = get_object_or_404(public_summaries(), public_id=public_id)
-    return render(request, "postmortems/public_detail.html", {"summary": summary})
+    return _public_page(request, "postmortems/public_detail.html", {"summary": summary})
+
+
+def _public_page(request, template, context):
+    """Public pages speak for the site, with times in its zone, the same for every reader."""
+    return render(
+        request,
+        template,
+        {**context, "site_name": settings.SITE_NAME, "time_zone": settings.ORG_TIME_ZONE},
+    )

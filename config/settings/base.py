@@ -204,6 +204,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Hindsight <hindsight@localhost>")
 # Absolute links in emails and feeds are built from this.
+# The name readers know this site by: the public status page and its feed carry it.
+SITE_NAME = env_str("HINDSIGHT_SITE_NAME", default="Hindsight")
 SITE_URL = env_str("HINDSIGHT_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True

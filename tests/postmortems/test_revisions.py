@@ -117,3 +117,17 @@ def test_restore_needs_a_post_and_edit_rights(make_client, postmortem):
     reader = make_client(UserFactory())
     assert reader.get(url).status_code == 405
     assert reader.post(url).status_code == 403
+
+
+def test_history_names_changed_sections_by_their_titles(author_client, postmortem):
+    edit = _edit_url(postmortem)
+    author_client.post(
+        edit, section_data(postmortem, what_happened="Disk filled.", lessons_learned="Watch it.")
+    )
+    postmortem.revisions.filter(number=1).update(changed_sections=["retired_field"])
+    page = author_client.get(
+        reverse("postmortems:history", args=[postmortem.incident.reference])
+    ).content.decode()
+    assert "What happened, Lessons learned" in page
+    assert "what_happened" not in page and "lessons_learned" not in page
+    assert "retired_field" in page  # a field no longer a section still says what changed

@@ -77,6 +77,30 @@ def test_snippets_highlight_matches_and_are_html_safe(author_client):
     assert "<img" not in snippet and "<b>" not in snippet
 
 
+def test_snippets_show_markdown_as_the_plain_text_a_reader_sees(author_client):
+    import re
+
+    PostmortemFactory(
+        status=PostmortemStatus.PUBLISHED,
+        what_happened=(
+            "## Stampede summary\n\n"
+            "- The **cache stampede** hit `db-1`, see [the runbook](https://wiki.example/run)\n"
+            "> ![graph of the stampede](https://img.example/x.png) <script>alert(1)</script>\n"
+        ),
+    )
+    response = author_client.get(URL, {"q": "stampede", "type": "postmortems"})
+    [snippet] = re.findall(
+        r'<div class="small snippet">(.*?)</div>', response.content.decode(), re.S
+    )
+    plain = " ".join(re.sub(r"</?mark>", "", snippet).split())
+    assert "<mark>stampede</mark>" in snippet
+    assert "cache stampede hit db-1 , see the runbook" in plain
+    assert "graph of the stampede" in plain
+    for markup in ("**", "`", "##", "](", "wiki.example", "img.example", "- The", "&gt; "):
+        assert markup not in plain
+    assert re.findall(r"</?(\w+)", snippet) == ["mark", "mark"] * 3  # the script stays text
+
+
 def test_drafts_are_never_shown_to_someone_who_may_not_read_them(make_client, outsider):
     writer = UserFactory(roles=[Role.AUTHOR])
     PostmortemFactory(author=writer, what_happened="Secret draft about kafka rebalancing.")
