@@ -16,7 +16,13 @@ from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
 from core.search import stored_search_vector
 from incidents.models import Incident, Severity
-from postmortems.sections import SECTION_FIELDS, SECTIONS, SECTIONS_BY_FIELD, strip_prompts
+from postmortems.sections import (
+    SECTION_FIELDS,
+    SECTIONS,
+    SECTIONS_BY_FIELD,
+    prompt_as_guidance,
+    strip_prompts,
+)
 
 
 class WithoutPrompts(models.Func):
@@ -59,6 +65,10 @@ class PostmortemTemplate(TimeStampedModel):
 
     def prompt_for(self, field: str) -> str:
         return self.prompts.get(field, "")
+
+    def guidance(self) -> dict[str, str]:
+        """Each section's prompt, shown under its box while writing (never put into the text)."""
+        return {field: prompt_as_guidance(prompt) for field, prompt in self.prompts.items()}
 
 
 class PostmortemStatus(models.TextChoices):

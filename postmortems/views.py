@@ -188,6 +188,7 @@ def postmortem_edit(request, reference, section=None):
         raise Http404(_("This postmortem has no section called %(name)s.") % {"name": section})
 
     def make_form(*args, **kwargs):
+        kwargs["guidance"] = postmortem.template.guidance() if postmortem.template else {}
         if section:
             return SectionsForm.for_section(section, *args, **kwargs)
         return SectionsForm(*args, **kwargs)
