@@ -19,7 +19,7 @@ from actions.selectors import (
 )
 from core.forms import SECTION_MAX_LENGTH
 from core.lists import filtered_list_context
-from core.markdown import render_markdown
+from core.markdown import render_markdown_for_writer
 from core.models import Role
 from incidents.models import Incident
 from incidents.selectors import incident_timeline
@@ -276,10 +276,11 @@ def postmortem_preview(request):
             "Too long to preview: keep a section under %(limit)s characters (this has %(length)s)."
         ) % {"limit": SECTION_MAX_LENGTH, "length": len(text)}
         return render(request, "postmortems/includes/_preview.html", {"too_long": too_long})
+    html, removed = render_markdown_for_writer(text)
     return render(
         request,
         "postmortems/includes/_preview.html",
-        {"html": render_markdown(text), "hits": find_blame(text, compiled_phrases())},
+        {"html": html, "removed": removed, "hits": find_blame(text, compiled_phrases())},
     )
 
 
