@@ -1,6 +1,7 @@
 """The one Markdown pipeline: every Markdown field in Hindsight is rendered and sanitised here."""
 
 import re
+from html.parser import HTMLParser
 from urllib.parse import urlparse
 
 import bleach
@@ -9,6 +10,7 @@ from bleach.linkifier import LinkifyFilter
 from django.db import models
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 ALLOWED_TAGS = frozenset(
     {
@@ -184,6 +186,47 @@ def render_markdown(text: str) -> SafeString:
     if is_too_costly_for_markdown(text):
         return mark_safe(_plain_paragraphs(text))  # every character escaped: nothing to clean
     return mark_safe(_cleaner.clean(_markdown_to_html(text)))
+
+
+# Markdown's own table alignment: its style is dropped quietly, the text is not affected.
+_MARKDOWNS_OWN_ATTRIBUTES = frozenset({("th", "style"), ("td", "style")})
+
+
+class _RemovalFinder(HTMLParser):
+    """Walks Markdown's HTML as the sanitiser will, noting what it will take out."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.removed: dict[str, None] = {}  # in order of first appearance, once each
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.removed[_("the <%(tag)s> tag") % {"tag": tag}] = None
+            return
+        for name, value in attrs:
+            value = value or ""
+            if (tag, name) in _MARKDOWNS_OWN_ATTRIBUTES:
+                continue
+            if tag == "a" and name == "href":
+                scheme = urlparse(value.strip()).scheme.lower()
+                if scheme and scheme not in LINK_PROTOCOLS:
+                    self.removed[_("a link using %(scheme)s") % {"scheme": scheme}] = None
+            elif not _allowed_attribute(tag, name, value):
+                self.removed[
+                    _("the %(attribute)s attribute of <%(tag)s>") % {"attribute": name, "tag": tag}
+                ] = None
+
+
+def render_markdown_for_writer(text: str) -> tuple[SafeString, list[str]]:
+    """``render_markdown``, and what the sanitiser took out (tags, attributes, links) for the
+    writer's preview. HTML comments are left out on purpose and are not listed."""
+    if not text or is_too_costly_for_markdown(text):
+        return render_markdown(text), []  # plain paragraphs: every character kept, escaped
+    html = _markdown_to_html(text)
+    finder = _RemovalFinder()
+    finder.feed(html)
+    finder.close()
+    return mark_safe(_cleaner.clean(html)), list(finder.removed)
 
 
 class MarkdownRenderedModel(models.Model):

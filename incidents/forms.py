@@ -116,6 +116,9 @@ class TimelineEntryForm(OneSubmissionMixin, VersionedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].help_text = _time_zone_help()
+        if self.instance.pk is None:
+            # Shown in the writer's zone: the time zone middleware has activated it.
+            self.initial.setdefault("occurred_at", timezone.now())
         cap_text_length(self.fields["body"], ENTRY_MAX_LENGTH)
 
 

@@ -380,6 +380,15 @@ class TimelineKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
+# The incident time that a detection, mitigation or resolution entry marks, and the offer to
+# set it from the entry.
+INCIDENT_TIME_OF_KIND = {
+    TimelineKind.DETECTION: ("detected_at", _("Make this the incident's detection time")),
+    TimelineKind.MITIGATION: ("mitigated_at", _("Make this the incident's mitigation time")),
+    TimelineKind.RESOLUTION: ("resolved_at", _("Make this the incident's resolution time")),
+}
+
+
 class TimelineEntryQuerySet(models.QuerySet):
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
@@ -462,6 +471,19 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
 
     def can_edit(self, user) -> bool:
         return user.is_authenticated and (user.pk == self.author_id or self.incident.can_edit(user))
+
+    @property
+    def incident_time_field(self) -> str | None:
+        """The incident's time this entry marks (``detected_at``...), if its kind marks one."""
+        field, _offer = INCIDENT_TIME_OF_KIND.get(self.kind, (None, None))
+        return field
+
+    def incident_time_offer(self, incident: "Incident"):
+        """The button's wording when the incident's matching time differs from this entry's."""
+        field, offer = INCIDENT_TIME_OF_KIND.get(self.kind, (None, None))
+        if field is None or getattr(incident, field) == self.occurred_at:
+            return None
+        return offer
 
     @property
     def is_deleted(self) -> bool:

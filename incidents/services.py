@@ -166,6 +166,24 @@ def incident_update(
     return incident, recorded
 
 
+@transaction.atomic
+def incident_time_from_entry(*, entry, editor) -> tuple[Incident, list[IncidentChange]]:
+    """Set the incident's detection, mitigation or resolution time to this entry's time, as an
+    edit of the incident (its history and the postmortem's guard apply)."""
+    field = entry.incident_time_field
+    if field is None:
+        raise IncidentError(
+            _("Only a detection, mitigation or resolution entry sets one of the incident's times.")
+        )
+    incident = _lock_incident(entry.incident_id)
+    return incident_update(
+        incident=incident,
+        editor=editor,
+        loaded_version=_version(incident),
+        **{field: entry.occurred_at},
+    )
+
+
 def _fact_values(incident: Incident, *, services=None, tags=None) -> dict[str, str]:
     """Each recorded fact as text, as people see it: names, not ids; times in ISO 8601."""
     values = {}

@@ -17,6 +17,11 @@ urlpatterns = [
         name="timeline-update",
     ),
     path(
+        "<str:reference>/timeline/<int:pk>/set-incident-time/",
+        views.timeline_entry_set_incident_time,
+        name="timeline-set-incident-time",
+    ),
+    path(
         "<str:reference>/timeline/<int:pk>/delete/",
         views.timeline_entry_delete,
         name="timeline-delete",

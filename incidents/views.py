@@ -77,6 +77,12 @@ def _add_refusal(form, refusal: Exception) -> None:
         form.add_error(None, str(refusal))
 
 
+def _refusal_text(refusal: Exception) -> str:
+    if isinstance(refusal, ValidationError):
+        return " ".join(refusal.messages)
+    return str(refusal)
+
+
 def _incident_facts(form: IncidentForm) -> dict:
     facts = {name: form.cleaned_data[name] for name in IncidentForm.Meta.fields}
     facts["tags"] = form.cleaned_data["tags"]
@@ -195,8 +201,10 @@ def incident_link_delete(request, reference, pk):
 def _timeline_context(request, incident, entry_form) -> dict:
     entries, show_dates = incident_timeline(incident)
     refusal = change_refusal(incident=incident, actor=request.user)
+    may_set_times = not refusal and incident.can_edit(request.user)
     for entry in entries:
         entry.editable = not refusal and entry.can_edit(request.user)
+        entry.time_offer = entry.incident_time_offer(incident) if may_set_times else None
     deleted = deleted_timeline_entries(incident)
     for entry in deleted:
         entry.editable = not refusal and entry.can_edit(request.user)
@@ -236,6 +244,22 @@ def timeline_entry_create(request, reference):
     return render(
         request, "incidents/incident_detail.html", _detail_context(request, incident, form)
     )
+
+
+@require_POST
+@transaction.atomic
+def timeline_entry_set_incident_time(request, reference, pk):
+    """One click from a detection, mitigation or resolution entry to the incident's time."""
+    _get_incident_for_edit(request, reference)
+    entry = _get_entry(reference, pk)
+    try:
+        _incident, changed = services.incident_time_from_entry(entry=entry, editor=request.user)
+    except REFUSALS as refusal:
+        messages.error(request, _refusal_text(refusal))
+    else:
+        if changed:
+            messages.success(request, _("The incident's time is set from this entry."))
+    return redirect(entry)
 
 
 @require_http_methods(["GET", "POST"])

@@ -38,18 +38,21 @@ class SectionsForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, sections=SECTIONS, **kwargs):
+    def __init__(self, *args, sections=SECTIONS, guidance=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.sections = list(sections)
+        guidance = guidance or {}
         for section in self.sections:
-            self.fields[section.field] = forms.CharField(
+            self.fields[section.field] = field = forms.CharField(
                 label=section.title,
                 help_text=section.help_text,
                 required=False,
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": 8, "class": "section-input"}),
             )
-            cap_text_length(self.fields[section.field], SECTION_MAX_LENGTH)
+            # The template's prompt for this section, shown under its box.
+            field.guidance = guidance.get(section.field, "")
+            cap_text_length(field, SECTION_MAX_LENGTH)
 
     @classmethod
     def for_section(cls, field: str, *args, **kwargs):

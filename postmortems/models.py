@@ -21,6 +21,7 @@ from postmortems.sections import (
     SECTIONS,
     SECTIONS_BY_FIELD,
     section_title,
+    prompt_as_guidance,
     strip_prompts,
 )
 
@@ -65,6 +66,10 @@ class PostmortemTemplate(TimeStampedModel):
 
     def prompt_for(self, field: str) -> str:
         return self.prompts.get(field, "")
+
+    def guidance(self) -> dict[str, str]:
+        """Each section's prompt, shown under its box while writing (never put into the text)."""
+        return {field: prompt_as_guidance(prompt) for field, prompt in self.prompts.items()}
 
 
 class PostmortemStatus(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from actions.selectors import approval_blockers, needs_no_actions_confirmation
 from core import events
 from core.models import Role, User
+from incidents.models import Status as IncidentStatus
 from postmortems.audit import record_audit
 from postmortems.models import (
     AuditAction,
@@ -249,6 +250,13 @@ def publish(
     if not _is_writer_or_staff(postmortem, actor):
         raise TransitionRefused(_("Only the author, co-authors or staff may publish."))
     _require_status(postmortem, {S.APPROVED}, _("publish"))
+    if postmortem.incident.status == IncidentStatus.INVESTIGATING:
+        raise TransitionRefused(
+            _(
+                "The incident is still being investigated. Mark it mitigated or resolved, then "
+                "publish its postmortem."
+            )
+        )
     if make_public and not (public_title.strip() and public_summary.strip()):
         raise TransitionRefused(
             _("To publish a public summary, give it both a public title and the summary text.")

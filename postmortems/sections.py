@@ -56,6 +56,13 @@ REQUIRED_FOR_REVIEW = tuple(s.field for s in SECTIONS if s.required_for_review)
 _PROMPT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
+def prompt_as_guidance(prompt: str) -> str:
+    """A template's prompt as plain guidance to show beside a section: its comment markers
+    and Markdown marks dropped, the words kept."""
+    words = _PROMPT.sub(lambda match: match.group()[4:-3], prompt or "").replace("**", "")
+    return " ".join(line.strip().removeprefix("* ") for line in words.splitlines()).strip()
+
+
 def strip_prompts(text: str) -> str:
     """The text an author wrote, without the template's guiding prompts (HTML comments)."""
     return _PROMPT.sub("", text or "").strip()

@@ -211,10 +211,9 @@ def postmortem_create(
 ) -> Postmortem:
     if existing := Postmortem.objects.filter(incident=incident).first():
         raise AlreadyStarted(postmortem=existing)
-    prompts = template.prompts if template else {}
+    # Sections start empty: the template's prompts are shown as guidance under each box, so
+    # nothing the writer types is mixed up with them.
     postmortem = Postmortem(incident=incident, author=author, template=template)
-    for field in SECTION_FIELDS:
-        setattr(postmortem, field, prompts.get(field, ""))
     try:
         with transaction.atomic():
             postmortem.save()

@@ -19,7 +19,7 @@ from actions.selectors import (
 )
 from core.forms import SECTION_MAX_LENGTH
 from core.lists import filtered_list_context
-from core.markdown import render_markdown
+from core.markdown import render_markdown_for_writer
 from core.models import Role
 from core.pdf import html_as_pdf
 from incidents.models import Incident
@@ -189,6 +189,7 @@ def postmortem_edit(request, reference, section=None):
         raise Http404(_("This postmortem has no section called %(name)s.") % {"name": section})
 
     def make_form(*args, **kwargs):
+        kwargs["guidance"] = postmortem.template.guidance() if postmortem.template else {}
         if section:
             return SectionsForm.for_section(section, *args, **kwargs)
         return SectionsForm(*args, **kwargs)
@@ -276,10 +277,11 @@ def postmortem_preview(request):
             "Too long to preview: keep a section under %(limit)s characters (this has %(length)s)."
         ) % {"limit": SECTION_MAX_LENGTH, "length": len(text)}
         return render(request, "postmortems/includes/_preview.html", {"too_long": too_long})
+    html, removed = render_markdown_for_writer(text)
     return render(
         request,
         "postmortems/includes/_preview.html",
-        {"html": render_markdown(text), "hits": find_blame(text, compiled_phrases())},
+        {"html": html, "removed": removed, "hits": find_blame(text, compiled_phrases())},
     )
 
 

@@ -77,6 +77,9 @@ def test_the_compare_page_says_when_a_diff_is_coarser(author_client, postmortem)
 
 def test_the_stale_save_page_bounds_its_diff_too(make_client, author, reviewer, postmortem):
     url = reverse("postmortems:edit", args=[postmortem.incident.reference])
+    first = "A first line, replaced below by a long paragraph."
+    make_client(author).post(url, section_data(postmortem, summary=first))
+    postmortem.refresh_from_db()
     loaded = section_data(postmortem)
     make_client(reviewer).post(url, {**loaded, "summary": _paragraph(30 * 1024)})
     refused = make_client(author).post(url, {**loaded, "impact": "Mine, typed carefully."})
