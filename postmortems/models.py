@@ -20,8 +20,8 @@ from postmortems.sections import (
     SECTION_FIELDS,
     SECTIONS,
     SECTIONS_BY_FIELD,
-    section_title,
     prompt_as_guidance,
+    section_title,
     strip_prompts,
 )
 
