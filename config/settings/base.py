@@ -347,5 +347,7 @@ LOGGING = {
         # worker does with jobs stays at INFO.
         "procrastinate": {"level": "WARNING"},
         "procrastinate.worker": {"level": "INFO"},
+        # WeasyPrint logs every step of every PDF (and of its own start-up) at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
