@@ -48,6 +48,9 @@ class ActionStatus(models.TextChoices):
     WONT_DO = "wont_do", _("Won't do")
 
 
+# Completing one of these kinds needs evidence (a link or a note): they claim a fix.
+EVIDENCE_KINDS = (ActionKind.PREVENT, ActionKind.DETECT)
+
 # Items still to do: only these can be overdue or due soon.
 TO_DO = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
@@ -201,6 +204,17 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
         verbose_name=_("created by"),
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # What shows a prevent or detect fix is in place: needed to mark one done (see
+    # EVIDENCE_KINDS); cleared when the item is reopened, the history keeps the old note.
+    evidence_url = models.URLField(
+        _("evidence link"),
+        max_length=500,
+        blank=True,
+        help_text=_("A link showing the fix is in place: a merged change, a dashboard, a test."),
+    )
+    evidence_note = models.TextField(
+        _("evidence note"), blank=True, help_text=_("Or say what shows the fix is in place.")
+    )
 
     search_vector = stored_search_vector(("title", "A"), ("description", "C"))
 
@@ -333,6 +347,10 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
     @property
     def tracker_key(self) -> str:
         return ticket_key_from_url(self.tracker_url)
+
+    @property
+    def needs_evidence(self) -> bool:
+        return self.kind in EVIDENCE_KINDS
 
     @property
     def kind_meaning(self) -> str:

@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +31,7 @@ from actions.models import (
 )
 from core import events
 from core.emails import render_plain_text
+from core.forms import NOTE_MAX_LENGTH
 from core.models import Role
 from notifications.models import NotificationKind
 from notifications.services import notify_in_app, wants_email
@@ -50,6 +53,8 @@ MANAGER_SUMMARY_LIMIT = 50
 class ActionItemError(Exception):
     """A refusal with a message a person can act on."""
 
+
+EVIDENCE_URL_MAX_LENGTH = ActionItem._meta.get_field("evidence_url").max_length
 
 # Items -----------------------------------------------------------------------------------------
 
@@ -131,6 +136,8 @@ def action_item_update(*, item: ActionItem, changed_by, reason: str = "", **chan
         )
     if any(name == "status" for name, _old, _new in tracked):
         _apply_status_rules(item)
+        if item.status == ActionStatus.DONE:
+            _check_evidence(item)
     if item.status == ActionStatus.WONT_DO and not item.resolution_note.strip():
         raise ActionItemError(_("Say why this will not be done."))
     saved_text = ActionItem.objects.filter(pk=item.pk).values(*TEXT_FIELDS).get()
@@ -157,10 +164,17 @@ def action_item_update(*, item: ActionItem, changed_by, reason: str = "", **chan
 
 @transaction.atomic
 def action_item_set_status(
-    *, item: ActionItem, status: str, changed_by, note: str = ""
+    *,
+    item: ActionItem,
+    status: str,
+    changed_by,
+    note: str = "",
+    evidence_url: str = "",
+    evidence_note: str = "",
 ) -> ActionItem:
     """Move an item to another status in one step (Start, Done, Reopen, Won't do), with an
-    optional note; Won't do needs one (the reason)."""
+    optional note; Won't do needs one (the reason), and Done on a prevent or detect item needs
+    evidence (a link or a note)."""
     note = note.strip()
     if status == ActionStatus.WONT_DO and not note:
         raise ActionItemError(_("Say why this will not be done."))
@@ -169,6 +183,9 @@ def action_item_set_status(
     changes = {"status": status}
     if status in (ActionStatus.DONE, ActionStatus.WONT_DO):
         changes["resolution_note"] = note
+    if status == ActionStatus.DONE:
+        changes["evidence_url"] = evidence_url.strip()
+        changes["evidence_note"] = evidence_note.strip()
     return action_item_update(item=item, changed_by=changed_by, reason=note, **changes)
 
 
@@ -197,7 +214,39 @@ def _tell_new_owner(item: ActionItem, *, actor) -> None:
 def _apply_status_rules(item: ActionItem) -> None:
     item.completed_at = timezone.now() if item.status == ActionStatus.DONE else None
     if item.status in TO_DO:
-        item.resolution_note = ""  # the note belonged to the closing; the history keeps it
+        # These belonged to the closing; the history keeps the note.
+        item.resolution_note = item.evidence_url = item.evidence_note = ""
+
+
+_EVIDENCE_URL = URLValidator(schemes=["http", "https"])
+
+
+def _check_evidence(item: ActionItem) -> None:
+    """A prevent or detect item is done only with evidence: a link, a note, or both."""
+    item.evidence_url = item.evidence_url.strip()
+    item.evidence_note = item.evidence_note.strip()
+    if item.evidence_url:
+        if len(item.evidence_url) > EVIDENCE_URL_MAX_LENGTH:
+            raise ActionItemError(
+                _("The evidence link is too long: at most %(limit)s characters.")
+                % {"limit": EVIDENCE_URL_MAX_LENGTH}
+            )
+        try:
+            _EVIDENCE_URL(item.evidence_url)
+        except ValidationError as error:
+            raise ActionItemError(
+                _("The evidence link must be a web address starting with http:// or https://.")
+            ) from error
+    if len(item.evidence_note) > NOTE_MAX_LENGTH:
+        raise ActionItemError(
+            _("The evidence note is too long: at most %(limit)s characters.")
+            % {"limit": NOTE_MAX_LENGTH}
+        )
+    if item.needs_evidence and not (item.evidence_url or item.evidence_note):
+        raise ActionItemError(
+            _("A %(kind)s item needs evidence that the fix is in place: give a link or a note.")
+            % {"kind": item.get_kind_display().lower()}
+        )
 
 
 def _record_changes(item, tracked, *, changed_by, reason: str) -> None:

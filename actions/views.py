@@ -350,6 +350,8 @@ def item_set_status(request, pk):
                 status=form.cleaned_data["status"],
                 changed_by=request.user,
                 note=form.cleaned_data["note"],
+                evidence_url=form.cleaned_data["evidence_url"],
+                evidence_note=form.cleaned_data["evidence_note"],
             )
         except ActionItemError as refusal:
             error = str(refusal)
