@@ -129,10 +129,12 @@ class ActionItemUpdateForm(_ActionItemFieldsMixin, VersionedModelForm):
             "resolution_note",
             "evidence_url",
             "evidence_note",
+            "verify_by",
         ]
         formfield_callback = https_by_default
         widgets = {
             "due_date": DateInput,
+            "verify_by": DateInput,
             "description": forms.Textarea(attrs={"rows": 4}),
             "resolution_note": forms.Textarea(attrs={"rows": 2}),
             "evidence_note": forms.Textarea(attrs={"rows": 2}),
@@ -187,6 +189,13 @@ class StatusForm(forms.Form):
         if cleaned.get("status") == ActionStatus.WONT_DO and not cleaned.get("note", "").strip():
             self.add_error("note", _("Say why this will not be done."))
         return cleaned
+
+
+class VerifyForm(forms.Form):
+    """ "The fix worked", checked on a day (actions.services.action_item_verify has the rules)."""
+
+    verified_on = BoundedDateField(label=_("Checked on"))
+    note = forms.CharField(label=_("How you checked (optional)"), required=False, max_length=2000)
 
 
 class DashboardFilterForm(forms.Form):
@@ -256,6 +265,15 @@ class ActionItemFilterForm(DashboardFilterForm):
         label=_("Completed on time"),
         required=False,
         choices=[("", _("Either")), ("yes", _("On time")), ("no", _("Late"))],
+    )
+    verification = forms.ChoiceField(
+        label=_("Verification"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("verified", _("Verified")),
+            ("overdue", _("Verification overdue")),
+        ],
     )
     sort = forms.ChoiceField(
         label=_("Sort"),

@@ -30,6 +30,7 @@ from actions.models import (
     zone_of,
 )
 from core import events
+from core.dates import validate_date_in_range
 from core.emails import render_plain_text
 from core.forms import NOTE_MAX_LENGTH
 from core.models import Role
@@ -189,6 +190,41 @@ def action_item_set_status(
     return action_item_update(item=item, changed_by=changed_by, reason=note, **changes)
 
 
+@transaction.atomic
+def action_item_verify(
+    *, item: ActionItem, verified_by, verified_on: date, note: str = ""
+) -> ActionItem:
+    """Record that the fix worked, checked on ``verified_on`` by someone other than the owner
+    (a second pair of eyes is the point). Kept in the item's history."""
+    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ActionStatus.DONE:
+        raise ActionItemError(_("Only a done item can be verified: mark it done first."))
+    if item.owner_id is not None and item.owner_id == verified_by.pk:
+        raise ActionItemError(
+            _("Someone other than the owner must verify that the fix worked: ask a colleague.")
+        )
+    try:
+        validate_date_in_range(verified_on)
+    except ValidationError as error:
+        raise ActionItemError(" ".join(error.messages)) from error
+    if verified_on > local_today(verified_by):
+        raise ActionItemError(_("The verification date cannot be in the future."))
+    if verified_on < timezone.localdate(item.completed_at, zone_of(verified_by)):
+        raise ActionItemError(_("The verification date cannot be before the item was done."))
+    item.verified_by, item.verified_on = verified_by, verified_on
+    item.save(update_fields=["verified_by", "verified_on", "updated_at"])
+    ActionItemChange.objects.create(
+        item=item,
+        field=ChangedField.VERIFIED,
+        old_value="",
+        new_value=verified_on.isoformat(),
+        reason=note.strip(),
+        changed_by=verified_by,
+        changed_at=timezone.now(),
+    )
+    return item
+
+
 def _tell_new_owner(item: ActionItem, *, actor) -> None:
     """In the app, and by email unless they turned it off; not when they took it themselves."""
     owner = item.owner
@@ -214,8 +250,9 @@ def _tell_new_owner(item: ActionItem, *, actor) -> None:
 def _apply_status_rules(item: ActionItem) -> None:
     item.completed_at = timezone.now() if item.status == ActionStatus.DONE else None
     if item.status in TO_DO:
-        # These belonged to the closing; the history keeps the note.
+        # These belonged to the closing; the history keeps the note and the verification.
         item.resolution_note = item.evidence_url = item.evidence_note = ""
+        item.verified_by, item.verified_on = None, None
 
 
 _EVIDENCE_URL = URLValidator(schemes=["http", "https"])

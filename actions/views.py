@@ -19,6 +19,7 @@ from actions.forms import (
     ActionItemUpdateForm,
     DashboardFilterForm,
     StatusForm,
+    VerifyForm,
 )
 from actions.models import ActionItem, ActionStatus, can_add_action_items, local_today
 from actions.selectors import (
@@ -33,6 +34,7 @@ from actions.services import (
     action_item_create,
     action_item_set_status,
     action_item_update,
+    action_item_verify,
 )
 from core.dates import org_today
 from core.lists import filtered_list_context
@@ -176,6 +178,7 @@ def item_list_view(request):
                     "completed_from",
                     "completed_to",
                     "on_time",
+                    "verification",
                     "sort",
                 )
             ),
@@ -257,6 +260,9 @@ def item_detail(request, pk):
             "item": item,
             "changes": item.changes.select_related("changed_by"),
             "can_edit": item.can_edit(request.user),
+            # The owner may not verify their own fix (actions.services.action_item_verify).
+            "can_verify": item.owner_id != request.user.pk,
+            "today": local_today(),
         },
     )
 
@@ -373,3 +379,30 @@ def item_set_status(request, pk):
     else:
         messages.success(request, notice)
     return redirect(_safe_next(request) or item)
+
+
+@require_POST
+@transaction.atomic
+def item_verify(request, pk):
+    """ "The fix worked": anyone who may read the item except its owner (the service says so)."""
+    item = _get_item(request, pk)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            action_item_verify(
+                item=item,
+                verified_by=request.user,
+                verified_on=form.cleaned_data["verified_on"],
+                note=form.cleaned_data["note"],
+            )
+        except ActionItemError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, _("Recorded that “%(title)s” worked.") % {"title": item.title}
+            )
+    else:
+        messages.error(
+            request, " ".join(message for errors in form.errors.values() for message in errors)
+        )
+    return redirect(item)

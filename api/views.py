@@ -375,6 +375,7 @@ def _item_form_data(item: ActionItem, changes: dict) -> dict:
         "resolution_note": item.resolution_note,
         "evidence_url": item.evidence_url,
         "evidence_note": item.evidence_note,
+        "verify_by": item.verify_by,
         "reason": "",
         "version": item.updated_at,
     }
