@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.models import ActionItem
 from actions.selectors import action_dashboard
 from tests.factories import ActionItemFactory, UserFactory
 from tests.learning.insights_data import MONTHS, PERIOD, build_insights_data
@@ -19,10 +20,26 @@ def test_action_items_opened_and_completed_per_month(author_client):
     figure = author_client.get(INSIGHTS, PERIOD).context["figures"]["action_items"]
     # Opened: i1, i2, i3 in February, i4, i5 in March. Completed: i1 in February, i2 in March.
     assert figure.rows == [
-        [MONTHS[0], 0, 0],
-        [MONTHS[1], 3, 1],
-        [MONTHS[2], 2, 1],
-        [MONTHS[3], 0, 0],
+        [MONTHS[0], 0, 0, 0],
+        [MONTHS[1], 3, 1, 0],
+        [MONTHS[2], 2, 1, 0],
+        [MONTHS[3], 0, 0, 0],
+    ]
+
+
+def test_verified_counts_beside_done_by_the_month_of_completion(author_client):
+    build_insights_data()
+    # i1 (done in February) is verified in March; i2 (done in March) is not; an open item
+    # cannot be verified. Verified counts sit in the month the item was done.
+    ActionItem.objects.filter(title="i1").update(
+        verified_by=UserFactory(), verified_on=date(2025, 3, 2)
+    )
+    figure = author_client.get(INSIGHTS, PERIOD).context["figures"]["action_items"]
+    assert figure.rows == [
+        [MONTHS[0], 0, 0, 0],
+        [MONTHS[1], 3, 1, 1],
+        [MONTHS[2], 2, 1, 0],
+        [MONTHS[3], 0, 0, 0],
     ]
 
 
