@@ -117,3 +117,16 @@ def test_the_list_filters_overdue_and_done_verifications(make_client):
     assert [item.title for item in listed] == [overdue.title]
     listed = client.get(reverse("actions:list"), {"verification": "verified"}).context["page"]
     assert [item.title for item in listed] == ["Checked already"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verifying_commits_through_the_page(make_client):
+    item = _done_item()
+    colleague = UserFactory()
+    make_client(colleague).post(
+        reverse("actions:verify", args=[item.pk]),
+        {"verified_on": timezone.localdate().isoformat()},
+    )
+    item.refresh_from_db()
+    assert item.verified_by == colleague
+    assert ActionItemChange.objects.filter(item=item, field="verified").count() == 1
