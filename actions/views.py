@@ -252,7 +252,10 @@ def _dashboard_body(request, *, filters: dict, today):
 
 @require_GET
 def item_detail(request, pk):
-    item = _get_item(request, pk)
+    return _render_item_page(request, _get_item(request, pk))
+
+
+def _render_item_page(request, item, *, evidence_form=None, status=200):
     return render(
         request,
         "actions/actionitem_detail.html",
@@ -263,7 +266,10 @@ def item_detail(request, pk):
             # The owner may not verify their own fix (actions.services.action_item_verify).
             "can_verify": item.owner_id != request.user.pk,
             "today": local_today(),
+            # A refused completion: its typed evidence and the reason, kept on the page.
+            "evidence_form": evidence_form,
         },
+        status=status,
     )
 
 
@@ -374,6 +380,11 @@ def item_set_status(request, pk):
             "actions/includes/_my_item_row.html",
             {"item": item, "error": error, "notice": notice},
         )
+    if error and (request.POST.get("evidence_url") or request.POST.get("evidence_note")):
+        # Completing with evidence from the item's page: keep what was typed.
+        item.refresh_from_db()
+        form.refusal = error
+        return _render_item_page(request, item, evidence_form=form, status=400)
     if error:
         messages.error(request, error)
     else:

@@ -90,8 +90,12 @@ def test_the_item_page_asks_for_evidence_and_shows_it(make_client):
     assert any("needs evidence" in str(m) for m in get_messages(refused.wsgi_request))
     assert _fresh(item).status == "open"
 
-    bad_link = client.post(url, {"status": "done", "evidence_url": "not a link at all"})
-    assert bad_link.status_code == 302
+    typed = {"status": "done", "evidence_url": "not a link", "evidence_note": "Canary <b>on</b>"}
+    bad_link = client.post(url, typed)
+    assert bad_link.status_code == 400  # the page again, with what was typed and why not
+    page = bad_link.content.decode()
+    assert 'value="not a link"' in page and "Canary &lt;b&gt;on&lt;/b&gt;</textarea>" in page
+    assert "Enter a valid URL" in page
     assert _fresh(item).status == "open"
 
     client.post(
