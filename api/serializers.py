@@ -214,6 +214,8 @@ class ActionItemSerializer(serializers.ModelSerializer):
             "completed_at",
             "evidence_url",
             "evidence_note",
+            "verify_by",
+            "verified_on",
             "created_at",
             "updated_at",
             "version",
