@@ -56,8 +56,9 @@ class _ActionItemFieldsMixin:
             "placeholder", _("e.g. Validate config units at deploy time")
         )
         cap_text_length(self.fields["description"], LONG_TEXT_MAX_LENGTH)
-        if "resolution_note" in self.fields:
-            cap_text_length(self.fields["resolution_note"], NOTE_MAX_LENGTH)
+        for name in ("resolution_note", "evidence_note"):
+            if name in self.fields:
+                cap_text_length(self.fields[name], NOTE_MAX_LENGTH)
 
     def clean_owner(self):
         owner = self.cleaned_data.get("owner")
@@ -126,12 +127,17 @@ class ActionItemUpdateForm(_ActionItemFieldsMixin, VersionedModelForm):
             "tracker_url",
             "description",
             "resolution_note",
+            "evidence_url",
+            "evidence_note",
+            "verify_by",
         ]
         formfield_callback = https_by_default
         widgets = {
             "due_date": DateInput,
+            "verify_by": DateInput,
             "description": forms.Textarea(attrs={"rows": 4}),
             "resolution_note": forms.Textarea(attrs={"rows": 2}),
+            "evidence_note": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, today: date, **kwargs):
@@ -168,12 +174,28 @@ class StatusForm(forms.Form):
 
     status = forms.ChoiceField(choices=ActionStatus.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.TextInput)
+    # Done on a prevent or detect item needs one of these (actions.services checks).
+    evidence_url = forms.URLField(
+        label=_("Evidence link"), required=False, assume_scheme="https", max_length=500
+    )
+    evidence_note = forms.CharField(label=_("Evidence note"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cap_text_length(self.fields["evidence_note"], NOTE_MAX_LENGTH)
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("status") == ActionStatus.WONT_DO and not cleaned.get("note", "").strip():
             self.add_error("note", _("Say why this will not be done."))
         return cleaned
+
+
+class VerifyForm(forms.Form):
+    """ "The fix worked", checked on a day (actions.services.action_item_verify has the rules)."""
+
+    verified_on = BoundedDateField(label=_("Checked on"))
+    note = forms.CharField(label=_("How you checked (optional)"), required=False, max_length=2000)
 
 
 class DashboardFilterForm(forms.Form):
@@ -243,6 +265,15 @@ class ActionItemFilterForm(DashboardFilterForm):
         label=_("Completed on time"),
         required=False,
         choices=[("", _("Either")), ("yes", _("On time")), ("no", _("Late"))],
+    )
+    verification = forms.ChoiceField(
+        label=_("Verification"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("verified", _("Verified")),
+            ("overdue", _("Verification overdue")),
+        ],
     )
     sort = forms.ChoiceField(
         label=_("Sort"),

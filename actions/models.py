@@ -48,6 +48,9 @@ class ActionStatus(models.TextChoices):
     WONT_DO = "wont_do", _("Won't do")
 
 
+# Completing one of these kinds needs evidence (a link or a note): they claim a fix.
+EVIDENCE_KINDS = (ActionKind.PREVENT, ActionKind.DETECT)
+
 # Items still to do: only these can be overdue or due soon.
 TO_DO = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
@@ -92,6 +95,10 @@ def default_due_date(priority: str, *, start: date) -> date:
 class ActionItemQuerySet(models.QuerySet):
     def to_do(self):
         return self.filter(status__in=TO_DO)
+
+    def verification_overdue(self, today: date):
+        """Done, not verified, and its verify-by date has passed."""
+        return self.filter(status=ActionStatus.DONE, verified_on__isnull=True, verify_by__lt=today)
 
     def overdue(self, today: date):
         """Still to do and due before ``today`` (the viewer's or the recipient's local date)."""
@@ -201,6 +208,36 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
         verbose_name=_("created by"),
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # What shows a prevent or detect fix is in place: needed to mark one done (see
+    # EVIDENCE_KINDS); cleared when the item is reopened, the history keeps the old note.
+    evidence_url = models.URLField(
+        _("evidence link"),
+        max_length=500,
+        blank=True,
+        help_text=_("A link showing the fix is in place: a merged change, a dashboard, a test."),
+    )
+    evidence_note = models.TextField(
+        _("evidence note"), blank=True, help_text=_("Or say what shows the fix is in place.")
+    )
+    # "The fix worked": confirmed by someone other than the owner, on a day; cleared on reopening.
+    verify_by = models.DateField(
+        _("verify by"),
+        null=True,
+        blank=True,
+        validators=[validate_date_in_range],
+        help_text=_("Optional: when someone should check that the fix worked."),
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verified_action_items",
+        verbose_name=_("verified by"),
+    )
+    verified_on = models.DateField(
+        _("verified on"), null=True, blank=True, validators=[validate_date_in_range]
+    )
 
     search_vector = stored_search_vector(("title", "A"), ("description", "C"))
 
@@ -226,6 +263,15 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
             models.CheckConstraint(
                 condition=date_in_range_q("due_date", nullable=True),
                 name="action_item_due_date_in_range",
+            ),
+            models.CheckConstraint(
+                condition=date_in_range_q("verify_by", nullable=True)
+                & date_in_range_q("verified_on", nullable=True),
+                name="action_item_verification_dates_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_on__isnull=True) | Q(status=ActionStatus.DONE),
+                name="action_item_verified_only_when_done",
             ),
         ]
         indexes = [
@@ -335,6 +381,14 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
         return ticket_key_from_url(self.tracker_url)
 
     @property
+    def is_verified(self) -> bool:
+        return self.verified_on is not None
+
+    @property
+    def needs_evidence(self) -> bool:
+        return self.kind in EVIDENCE_KINDS
+
+    @property
     def kind_meaning(self) -> str:
         return KIND_MEANINGS[ActionKind(self.kind)]
 
@@ -367,6 +421,7 @@ class ChangedField(models.TextChoices):
     OWNER = "owner", _("Owner")
     DUE_DATE = "due_date", _("Due date")
     STATUS = "status", _("Status")
+    VERIFIED = "verified", _("Verified")
 
 
 class ActionItemChange(FieldChangeRecord):

@@ -237,6 +237,11 @@ def _apply_filters(items: QuerySet, filters: dict, today: date) -> QuerySet:
         items = items.filter(completed_at__lt=start_of_local_day(completed_to + timedelta(days=1)))
     if on_time := filters.get("on_time"):
         items = items.filter(on_time_q(on_time == "yes"))
+    if verification := filters.get("verification"):
+        if verification == "verified":
+            items = items.filter(verified_on__isnull=False)
+        else:
+            items = items.verification_overdue(today)
     return items
 
 

@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,7 +30,9 @@ from actions.models import (
     zone_of,
 )
 from core import events
+from core.dates import validate_date_in_range
 from core.emails import render_plain_text
+from core.forms import NOTE_MAX_LENGTH
 from core.models import Role
 from notifications.models import NotificationKind
 from notifications.services import notify_in_app, wants_email
@@ -50,6 +54,8 @@ MANAGER_SUMMARY_LIMIT = 50
 class ActionItemError(Exception):
     """A refusal with a message a person can act on."""
 
+
+EVIDENCE_URL_MAX_LENGTH = ActionItem._meta.get_field("evidence_url").max_length
 
 # Items -----------------------------------------------------------------------------------------
 
@@ -131,6 +137,8 @@ def action_item_update(*, item: ActionItem, changed_by, reason: str = "", **chan
         )
     if any(name == "status" for name, _old, _new in tracked):
         _apply_status_rules(item)
+        if item.status == ActionStatus.DONE:
+            _check_evidence(item)
     if item.status == ActionStatus.WONT_DO and not item.resolution_note.strip():
         raise ActionItemError(_("Say why this will not be done."))
     saved_text = ActionItem.objects.filter(pk=item.pk).values(*TEXT_FIELDS).get()
@@ -157,10 +165,17 @@ def action_item_update(*, item: ActionItem, changed_by, reason: str = "", **chan
 
 @transaction.atomic
 def action_item_set_status(
-    *, item: ActionItem, status: str, changed_by, note: str = ""
+    *,
+    item: ActionItem,
+    status: str,
+    changed_by,
+    note: str = "",
+    evidence_url: str = "",
+    evidence_note: str = "",
 ) -> ActionItem:
     """Move an item to another status in one step (Start, Done, Reopen, Won't do), with an
-    optional note; Won't do needs one (the reason)."""
+    optional note; Won't do needs one (the reason), and Done on a prevent or detect item needs
+    evidence (a link or a note)."""
     note = note.strip()
     if status == ActionStatus.WONT_DO and not note:
         raise ActionItemError(_("Say why this will not be done."))
@@ -169,7 +184,45 @@ def action_item_set_status(
     changes = {"status": status}
     if status in (ActionStatus.DONE, ActionStatus.WONT_DO):
         changes["resolution_note"] = note
+    if status == ActionStatus.DONE:
+        changes["evidence_url"] = evidence_url.strip()
+        changes["evidence_note"] = evidence_note.strip()
     return action_item_update(item=item, changed_by=changed_by, reason=note, **changes)
+
+
+@transaction.atomic
+def action_item_verify(
+    *, item: ActionItem, verified_by, verified_on: date, note: str = ""
+) -> ActionItem:
+    """Record that the fix worked, checked on ``verified_on`` by someone other than the owner
+    (a second pair of eyes is the point). Kept in the item's history."""
+    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ActionStatus.DONE:
+        raise ActionItemError(_("Only a done item can be verified: mark it done first."))
+    if item.owner_id is not None and item.owner_id == verified_by.pk:
+        raise ActionItemError(
+            _("Someone other than the owner must verify that the fix worked: ask a colleague.")
+        )
+    try:
+        validate_date_in_range(verified_on)
+    except ValidationError as error:
+        raise ActionItemError(" ".join(error.messages)) from error
+    if verified_on > local_today(verified_by):
+        raise ActionItemError(_("The verification date cannot be in the future."))
+    if verified_on < timezone.localdate(item.completed_at, zone_of(verified_by)):
+        raise ActionItemError(_("The verification date cannot be before the item was done."))
+    item.verified_by, item.verified_on = verified_by, verified_on
+    item.save(update_fields=["verified_by", "verified_on", "updated_at"])
+    ActionItemChange.objects.create(
+        item=item,
+        field=ChangedField.VERIFIED,
+        old_value="",
+        new_value=verified_on.isoformat(),
+        reason=note.strip(),
+        changed_by=verified_by,
+        changed_at=timezone.now(),
+    )
+    return item
 
 
 def _tell_new_owner(item: ActionItem, *, actor) -> None:
@@ -197,7 +250,40 @@ def _tell_new_owner(item: ActionItem, *, actor) -> None:
 def _apply_status_rules(item: ActionItem) -> None:
     item.completed_at = timezone.now() if item.status == ActionStatus.DONE else None
     if item.status in TO_DO:
-        item.resolution_note = ""  # the note belonged to the closing; the history keeps it
+        # These belonged to the closing; the history keeps the note and the verification.
+        item.resolution_note = item.evidence_url = item.evidence_note = ""
+        item.verified_by, item.verified_on = None, None
+
+
+_EVIDENCE_URL = URLValidator(schemes=["http", "https"])
+
+
+def _check_evidence(item: ActionItem) -> None:
+    """A prevent or detect item is done only with evidence: a link, a note, or both."""
+    item.evidence_url = item.evidence_url.strip()
+    item.evidence_note = item.evidence_note.strip()
+    if item.evidence_url:
+        if len(item.evidence_url) > EVIDENCE_URL_MAX_LENGTH:
+            raise ActionItemError(
+                _("The evidence link is too long: at most %(limit)s characters.")
+                % {"limit": EVIDENCE_URL_MAX_LENGTH}
+            )
+        try:
+            _EVIDENCE_URL(item.evidence_url)
+        except ValidationError as error:
+            raise ActionItemError(
+                _("The evidence link must be a web address starting with http:// or https://.")
+            ) from error
+    if len(item.evidence_note) > NOTE_MAX_LENGTH:
+        raise ActionItemError(
+            _("The evidence note is too long: at most %(limit)s characters.")
+            % {"limit": NOTE_MAX_LENGTH}
+        )
+    if item.needs_evidence and not (item.evidence_url or item.evidence_note):
+        raise ActionItemError(
+            _("A %(kind)s item needs evidence that the fix is in place: give a link or a note.")
+            % {"kind": item.get_kind_display().lower()}
+        )
 
 
 def _record_changes(item, tracked, *, changed_by, reason: str) -> None:

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/", views.item_detail, name="detail"),
     path("<int:pk>/edit/", views.item_update, name="update"),
     path("<int:pk>/status/", views.item_set_status, name="status"),
+    path("<int:pk>/verify/", views.item_verify, name="verify"),
 ]

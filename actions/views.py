@@ -19,6 +19,7 @@ from actions.forms import (
     ActionItemUpdateForm,
     DashboardFilterForm,
     StatusForm,
+    VerifyForm,
 )
 from actions.models import ActionItem, ActionStatus, can_add_action_items, local_today
 from actions.selectors import (
@@ -33,6 +34,7 @@ from actions.services import (
     action_item_create,
     action_item_set_status,
     action_item_update,
+    action_item_verify,
 )
 from core.dates import org_today
 from core.lists import filtered_list_context
@@ -176,6 +178,7 @@ def item_list_view(request):
                     "completed_from",
                     "completed_to",
                     "on_time",
+                    "verification",
                     "sort",
                 )
             ),
@@ -249,7 +252,10 @@ def _dashboard_body(request, *, filters: dict, today):
 
 @require_GET
 def item_detail(request, pk):
-    item = _get_item(request, pk)
+    return _render_item_page(request, _get_item(request, pk))
+
+
+def _render_item_page(request, item, *, evidence_form=None, status=200):
     return render(
         request,
         "actions/actionitem_detail.html",
@@ -257,7 +263,13 @@ def item_detail(request, pk):
             "item": item,
             "changes": item.changes.select_related("changed_by"),
             "can_edit": item.can_edit(request.user),
+            # The owner may not verify their own fix (actions.services.action_item_verify).
+            "can_verify": item.owner_id != request.user.pk,
+            "today": local_today(),
+            # A refused completion: its typed evidence and the reason, kept on the page.
+            "evidence_form": evidence_form,
         },
+        status=status,
     )
 
 
@@ -350,6 +362,8 @@ def item_set_status(request, pk):
                 status=form.cleaned_data["status"],
                 changed_by=request.user,
                 note=form.cleaned_data["note"],
+                evidence_url=form.cleaned_data["evidence_url"],
+                evidence_note=form.cleaned_data["evidence_note"],
             )
         except ActionItemError as refusal:
             error = str(refusal)
@@ -366,8 +380,40 @@ def item_set_status(request, pk):
             "actions/includes/_my_item_row.html",
             {"item": item, "error": error, "notice": notice},
         )
+    if error and (request.POST.get("evidence_url") or request.POST.get("evidence_note")):
+        # Completing with evidence from the item's page: keep what was typed.
+        item.refresh_from_db()
+        form.refusal = error
+        return _render_item_page(request, item, evidence_form=form, status=400)
     if error:
         messages.error(request, error)
     else:
         messages.success(request, notice)
     return redirect(_safe_next(request) or item)
+
+
+@require_POST
+@transaction.atomic
+def item_verify(request, pk):
+    """ "The fix worked": anyone who may read the item except its owner (the service says so)."""
+    item = _get_item(request, pk)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            action_item_verify(
+                item=item,
+                verified_by=request.user,
+                verified_on=form.cleaned_data["verified_on"],
+                note=form.cleaned_data["note"],
+            )
+        except ActionItemError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, _("Recorded that “%(title)s” worked.") % {"title": item.title}
+            )
+    else:
+        messages.error(
+            request, " ".join(message for errors in form.errors.values() for message in errors)
+        )
+    return redirect(item)

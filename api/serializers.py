@@ -212,6 +212,10 @@ class ActionItemSerializer(serializers.ModelSerializer):
             "resolution_note",
             "tracker_url",
             "completed_at",
+            "evidence_url",
+            "evidence_note",
+            "verify_by",
+            "verified_on",
             "created_at",
             "updated_at",
             "version",
@@ -271,6 +275,16 @@ class ActionItemStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionStatus.choices)
     note = serializers.CharField(
         required=False, allow_blank=True, help_text=_("Needed for wont_do: why.")
+    )
+    evidence_url = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("For done on a prevent or detect item: a link showing the fix (or a note)."),
+    )
+    evidence_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("For done on a prevent or detect item: what shows the fix (or a link)."),
     )
 
 

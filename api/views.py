@@ -355,6 +355,8 @@ class ActionItemViewSet(
             status=form.cleaned_data["status"],
             changed_by=request.user,
             note=form.cleaned_data["note"],
+            evidence_url=form.cleaned_data["evidence_url"],
+            evidence_note=form.cleaned_data["evidence_note"],
         )
         return self._answer(item)
 
@@ -371,6 +373,9 @@ def _item_form_data(item: ActionItem, changes: dict) -> dict:
         "tracker_url": item.tracker_url,
         "description": item.description,
         "resolution_note": item.resolution_note,
+        "evidence_url": item.evidence_url,
+        "evidence_note": item.evidence_note,
+        "verify_by": item.verify_by,
         "reason": "",
         "version": item.updated_at,
     }

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
-from actions.models import ActionKind, ActionStatus, Priority
+from actions.models import EVIDENCE_KINDS, ActionKind, ActionStatus, Priority
 from core.dates import EARLIEST_DATE, LATEST_DATE
 from imports.moments import (
     Moment,
@@ -121,6 +121,8 @@ class ParsedActionItem:
     status: str = "open"
     resolution_note: str = ""
     tracker_url: str = ""
+    evidence_url: str = ""
+    evidence_note: str = ""
 
 
 @dataclass
@@ -367,6 +369,8 @@ def _export_action_item(raw: dict, parsed: ParsedPostmortem) -> ParsedActionItem
         description=str(raw.get("description") or ""),
         owner=str(raw.get("owner") or ""),
         resolution_note=str(raw.get("resolution_note") or ""),
+        evidence_url=str(raw.get("evidence_url") or "").strip(),
+        evidence_note=str(raw.get("evidence_note") or ""),
     )
     for name, choices in (
         ("priority", Priority.values),
@@ -379,6 +383,14 @@ def _export_action_item(raw: dict, parsed: ParsedPostmortem) -> ParsedActionItem
         else:
             parsed.warnings.append(_unusable(item.title, name, value))
     if item.status == ActionStatus.WONT_DO and not item.resolution_note.strip():
+        parsed.warnings.append(_unusable(item.title, "status", item.status))
+        item.status = ActionStatus.OPEN
+    # As the app: a prevent or detect fix is done only with evidence (a link or a note).
+    if (
+        item.status == ActionStatus.DONE
+        and item.kind in EVIDENCE_KINDS
+        and not (item.evidence_url or item.evidence_note.strip())
+    ):
         parsed.warnings.append(_unusable(item.title, "status", item.status))
         item.status = ActionStatus.OPEN
     due = raw.get("due_date")

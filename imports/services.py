@@ -291,6 +291,7 @@ def _check_lengths(parsed: ParsedPostmortem) -> None:
     for item in parsed.action_items:
         texts.append((_("An action item's description"), item.description, LONG_TEXT_MAX_LENGTH))
         texts.append((_("An action item's note"), item.resolution_note, NOTE_MAX_LENGTH))
+        texts.append((_("An action item's evidence"), item.evidence_note, NOTE_MAX_LENGTH))
     for label, text, limit in texts:
         if len(text) > limit:
             raise ImportRefused(
@@ -352,5 +353,7 @@ def _import_one(plan: FilePlan, markdown_import: MarkdownImport, actor):
                 status=parsed_item.status,
                 changed_by=actor,
                 note=parsed_item.resolution_note,
+                evidence_url=parsed_item.evidence_url,
+                evidence_note=parsed_item.evidence_note,
             )
     return incident

@@ -18,7 +18,9 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    Exists,
     F,
+    OuterRef,
     Q,
     QuerySet,
     When,
@@ -34,7 +36,7 @@ from django.utils.translation import gettext as _
 from actions.models import ActionItem, ActionStatus
 from core.forms import BoundedDateField, FilterForm
 from core.templatetags.hindsight import duration
-from incidents.models import Incident, IncidentLink, Service, Severity, Tag
+from incidents.models import Incident, IncidentLink, LinkKind, Service, Severity, Tag
 from learning.charts import (
     Series,
     grouped_bars,
@@ -243,6 +245,13 @@ UNION ALL
 SELECT 'completed', date_trunc('month', completed_at AT TIME ZONE %(zone)s)::date, count(*)
 FROM items WHERE completed_at >= %(starts)s AND completed_at < %(ends)s GROUP BY 2
 UNION ALL
+SELECT 'verified', date_trunc('month', completed_at AT TIME ZONE %(zone)s)::date, count(*)
+FROM items WHERE completed_at >= %(starts)s AND completed_at < %(ends)s
+    AND verified_on IS NOT NULL GROUP BY 2
+UNION ALL
+SELECT 'recurred', date_trunc('month', completed_at AT TIME ZONE %(zone)s)::date, count(*)
+FROM items WHERE completed_at >= %(starts)s AND completed_at < %(ends)s AND recurred GROUP BY 2
+UNION ALL
 SELECT 'overdue', GREATEST(date_trunc('month', day::timestamp)::date, %(first)s), sum(delta)
 FROM events WHERE day <= %(last_day)s GROUP BY 2
 """
@@ -251,6 +260,8 @@ FROM events WHERE day <= %(last_day)s GROUP BY 2
 def action_item_months(filters: dict, period: Period, today: date) -> list[dict]:
     """Per month of the period, for action items of incidents matching the service and tag
     filters: how many were opened and how many completed in the month (within the period),
+    how many of those completed have since been verified by someone other than the owner,
+    how many of those completed had their incident recur after they were done,
     and how many were overdue at the end of the month's last day (today for the current
     month) — created by then, due before that day and not closed by then, as the dashboard
     counts today. Done items close when completed; won't-do items at their last update.
@@ -266,9 +277,18 @@ def action_item_months(filters: dict, period: Period, today: date) -> list[dict]
                 When(status=ActionStatus.DONE, then=F("completed_at")),
                 When(status=ActionStatus.WONT_DO, then=F("updated_at")),
                 output_field=DateTimeField(),
-            )
+            ),
+            # The incident recurred after the item was done: a recurrence link to it from an
+            # incident that started later (the rule of all_done_before, item by item).
+            recurred=Exists(
+                IncidentLink.objects.filter(
+                    kind=LinkKind.RECURRENCE,
+                    to_incident=OuterRef("postmortem__incident"),
+                    from_incident__started_at__gt=OuterRef("completed_at"),
+                )
+            ),
         )
-        .values("created_at", "completed_at", "due_date", "closed_at")
+        .values("created_at", "completed_at", "due_date", "closed_at", "verified_on", "recurred")
         .order_by()
     )
     items_sql, items_params = items.query.sql_with_params()
@@ -295,6 +315,8 @@ def action_item_months(filters: dict, period: Period, today: date) -> list[dict]
                 "month": month,
                 "opened": counts.get(("opened", month), 0),
                 "completed": counts.get(("completed", month), 0),
+                "verified": counts.get(("verified", month), 0),
+                "recurred": counts.get(("recurred", month), 0),
                 "overdue": overdue,
             }
         )
@@ -557,30 +579,46 @@ def _action_figures(months, action_rows) -> tuple[Figure, Figure]:
     categories, titles = _categories(months)
     opened = [row["opened"] for row in action_rows]
     completed = [row["completed"] for row in action_rows]
+    verified = [row["verified"] for row in action_rows]
+    recurred = [row["recurred"] for row in action_rows]
     overdue = [row["overdue"] for row in action_rows]
     return (
         Figure(
             name="action_items",
             title=_("Action items opened and completed"),
             description=_(
-                "Bars per month: action items added, and action items done, for the incidents "
+                "Bars per month: action items added, action items done, and of those done how "
+                "many someone other than the owner has since verified worked, and how many "
+                "belong to an incident that recurred after they were done, for the incidents "
                 "of the chosen service and tag."
             ),
             columns=[
                 Column(_("Month"), "month"),
                 Column(_("Opened"), "count"),
                 Column(_("Completed"), "count"),
+                Column(_("Verified"), "count"),
+                Column(_("Recurred"), "count"),
             ],
-            rows=[[row["month"], row["opened"], row["completed"]] for row in action_rows],
+            rows=[
+                [row["month"], row["opened"], row["completed"], row["verified"], row["recurred"]]
+                for row in action_rows
+            ],
             chart=grouped_bars(
                 categories,
                 titles,
                 [
                     Series("opened", _("Opened"), opened),
                     Series("completed", _("Completed"), completed),
+                    Series("verified", _("Verified"), verified),
+                    Series("recurred", _("Recurred"), recurred),
                 ],
             ),
-            legend=[("chart-opened", _("Opened")), ("chart-completed", _("Completed"))],
+            legend=[
+                ("chart-opened", _("Opened")),
+                ("chart-completed", _("Completed")),
+                ("chart-verified", _("Verified")),
+                ("chart-recurred", _("Recurred")),
+            ],
         ),
         Figure(
             name="overdue",

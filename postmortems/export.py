@@ -82,6 +82,8 @@ def _front_matter(postmortem: Postmortem, services, action_items) -> str:
                 "kind": item.kind,
                 "status": item.status,
                 "resolution_note": item.resolution_note,
+                "evidence_url": item.evidence_url,
+                "evidence_note": item.evidence_note,
                 "tracker_url": item.tracker_url,
             }
             for item in action_items

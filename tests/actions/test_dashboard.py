@@ -305,7 +305,9 @@ def _overdue(client) -> dict:
 
 def _finish_a1(data):
     item = ActionItem.objects.get(title="A1")
-    action_item_set_status(item=item, status="done", changed_by=data["ann"])
+    action_item_set_status(
+        item=item, status="done", changed_by=data["ann"], evidence_note="Deployed"
+    )
 
 
 def _move_a3_later(data):

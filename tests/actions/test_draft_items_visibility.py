@@ -125,7 +125,10 @@ def test_the_owner_always_sees_the_item_they_own_but_not_the_draft(people, make_
     assert client.get(item.get_absolute_url()).status_code == 200
     assert TITLE in client.get(reverse("actions:list")).content.decode()
     assert (
-        client.post(reverse("actions:status", args=[item.pk]), {"status": "done"}).status_code
+        client.post(
+            reverse("actions:status", args=[item.pk]),
+            {"status": "done", "evidence_note": "Deployed"},
+        ).status_code
         == 302
     )
     item.refresh_from_db()

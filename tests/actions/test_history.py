@@ -101,7 +101,7 @@ def test_wont_do_needs_a_reason(make_client, postmortem, author):
 
 
 def test_completing_records_when_and_reopening_clears_it(make_client, postmortem, author):
-    item = ActionItemFactory(postmortem=postmortem)
+    item = ActionItemFactory(postmortem=postmortem, kind="mitigate")
     client = make_client(author)
     client.post(reverse("actions:status", args=[item.pk]), {"status": "done", "note": "Shipped"})
     item.refresh_from_db()

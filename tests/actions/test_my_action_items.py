@@ -50,7 +50,7 @@ def test_each_user_sees_their_own_items_overdue_first_then_by_due_date(make_clie
 
 def test_completing_is_one_click_with_an_optional_note(make_client):
     owner = UserFactory()
-    item = ActionItemFactory(owner=owner, title="Add canary")
+    item = ActionItemFactory(owner=owner, title="Add canary", kind="mitigate")
     client = make_client(owner)
     response = client.post(
         reverse("actions:status", args=[item.pk]),
@@ -76,7 +76,7 @@ def test_completing_is_one_click_with_an_optional_note(make_client):
 
 def test_completing_without_a_note_or_javascript_returns_to_the_list(make_client):
     owner = UserFactory()
-    item = ActionItemFactory(owner=owner, title="Add canary")
+    item = ActionItemFactory(owner=owner, title="Add canary", kind="mitigate")
     client = make_client(owner)
     response = client.post(
         reverse("actions:status", args=[item.pk]), {"status": "done", "next": MINE}

@@ -18,7 +18,7 @@ def cast():
     writer, co_writer, owner = UserFactory(), UserFactory(), UserFactory()
     # In review: readable by everyone signed in, and its items' text may still change.
     postmortem = PostmortemFactory(author=writer, co_authors=[co_writer], status="in_review")
-    item = ActionItemFactory(postmortem=postmortem, owner=owner, title="Original")
+    item = ActionItemFactory(postmortem=postmortem, owner=owner, title="Original", kind="mitigate")
     return {
         "item": item,
         "owner": owner,

@@ -144,7 +144,7 @@ def test_an_invalid_edit_in_place_shows_its_errors_where_the_form_is(author_clie
 
 
 def test_completing_from_the_postmortem_page_updates_the_section(author_client, postmortem):
-    item = ActionItemFactory(postmortem=postmortem, title="Add canary")
+    item = ActionItemFactory(postmortem=postmortem, title="Add canary", kind="mitigate")
     response = author_client.post(
         reverse("actions:status", args=[item.pk]),
         {"status": "done"},

@@ -147,8 +147,12 @@ def test_an_unknown_status_gets_400(body, client, item):
 
 
 def test_done_and_reopened_through_the_status_endpoint(client, item):
-    done = _status(client, item, status="done")
+    refused = _status(client, item, status="done")
+    assert refused.status_code == 400
+    assert "needs evidence" in str(refused.json())
+    done = _status(client, item, status="done", evidence_url="https://ci.example.com/runs/7")
     assert done.json()["status"] == "done"
+    assert done.json()["evidence_url"] == "https://ci.example.com/runs/7"
     assert done.json()["completed_at"] is not None
     reopened = _status(client, item, status="open")
     assert (reopened.json()["status"], reopened.json()["completed_at"]) == ("open", None)

@@ -91,7 +91,9 @@ def test_owners_writers_managers_and_staff_change_an_item(who, cast, token_clien
     assert renamed.status_code == 200, renamed.json()
     assert renamed.json()["title"] == "Renamed"
     done = client.post(
-        f"/api/action-items/{item.pk}/status/", {"status": "done"}, content_type="application/json"
+        f"/api/action-items/{item.pk}/status/",
+        {"status": "done", "evidence_note": "Shipped"},
+        content_type="application/json",
     )
     assert done.status_code == 200
     item.refresh_from_db()

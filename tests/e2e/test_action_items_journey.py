@@ -72,7 +72,7 @@ def test_items_added_on_a_postmortem_are_completed_by_their_owner_and_overdue_on
         due_date=today - timedelta(days=3)
     )
 
-    # The owner completes the first from "My action items", with a note, in one click.
+    # The owner completes the first (a prevent item) from "My action items", with evidence.
     owner_page = new_page()
     sign_in(owner_page, "olive")
     owner_page.get_by_role("link", name="Action items").click()
@@ -82,13 +82,15 @@ def test_items_added_on_a_postmortem_are_completed_by_their_owner_and_overdue_on
     expect(rows.first).to_contain_text("Alert on checkout errors")  # overdue first
     expect(rows.first).to_contain_text("Overdue by 3 days")
     row = owner_page.locator(f"#action-row-{first.pk}")
-    row.get_by_placeholder("Note (optional)").fill("The loader rejects bare numbers now.")
+    row.get_by_placeholder("Evidence: a link or a note (needed)").fill(
+        "The loader rejects bare numbers now."
+    )
     row.get_by_role("button", name="Mark done").click()
     expect(owner_page.locator(f"#action-row-{first.pk}")).to_have_attribute("data-status", "done")
     expect(owner_page.locator(f"#action-row-{first.pk}")).to_contain_text("is done")
     first.refresh_from_db()
     assert first.status == "done"
-    assert first.resolution_note == "The loader rejects bare numbers now."
+    assert first.evidence_note == "The loader rejects bare numbers now."
 
     # The manager's dashboard shows the other one as overdue, and its count opens the list.
     manager_page = new_page()

@@ -85,7 +85,9 @@ def original(author):
         tracker_url="https://tracker.example.com/OPS-12",
     )
     done = action_item_create(postmortem=postmortem, created_by=author, title="Page on 502s")
-    action_item_set_status(item=done, status="done", changed_by=author, note="Alert added.")
+    action_item_set_status(
+        item=done, status="done", changed_by=author, note="Alert added.", evidence_note="Paged."
+    )
     wont = action_item_create(postmortem=postmortem, created_by=author, title="Rewrite proxy")
     action_item_set_status(item=wont, status="wont_do", changed_by=author, note="Too costly.")
     assert owned.owner == owner

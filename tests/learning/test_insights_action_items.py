@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.models import ActionItem
 from actions.selectors import action_dashboard
-from tests.factories import ActionItemFactory, UserFactory
-from tests.learning.insights_data import MONTHS, PERIOD, build_insights_data
+from incidents.models import IncidentLink
+from tests.factories import ActionItemFactory, IncidentFactory, UserFactory
+from tests.learning.insights_data import MONTHS, PERIOD, at, build_insights_data
 
 # Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
 pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
@@ -19,10 +21,53 @@ def test_action_items_opened_and_completed_per_month(author_client):
     figure = author_client.get(INSIGHTS, PERIOD).context["figures"]["action_items"]
     # Opened: i1, i2, i3 in February, i4, i5 in March. Completed: i1 in February, i2 in March.
     assert figure.rows == [
-        [MONTHS[0], 0, 0],
-        [MONTHS[1], 3, 1],
-        [MONTHS[2], 2, 1],
-        [MONTHS[3], 0, 0],
+        [MONTHS[0], 0, 0, 0, 0],
+        [MONTHS[1], 3, 1, 0, 0],
+        [MONTHS[2], 2, 1, 0, 0],
+        [MONTHS[3], 0, 0, 0, 0],
+    ]
+
+
+def test_verified_counts_beside_done_by_the_month_of_completion(author_client):
+    build_insights_data()
+    # i1 (done in February) is verified in March; i2 (done in March) is not; an open item
+    # cannot be verified. Verified counts sit in the month the item was done.
+    ActionItem.objects.filter(title="i1").update(
+        verified_by=UserFactory(), verified_on=date(2025, 3, 2)
+    )
+    figure = author_client.get(INSIGHTS, PERIOD).context["figures"]["action_items"]
+    assert figure.rows == [
+        [MONTHS[0], 0, 0, 0, 0],
+        [MONTHS[1], 3, 1, 1, 0],
+        [MONTHS[2], 2, 1, 0, 0],
+        [MONTHS[3], 0, 0, 0, 0],
+    ]
+
+
+def test_recurred_counts_items_done_before_their_incident_recurred(author_client):
+    data = build_insights_data()
+    # A recurs on 1 March: i1 (A's, done 10 February) was done before and counts as recurred;
+    # i2 (A's, done 5 March) was done after the recurrence began, so it does not. A link of
+    # another kind, or to another incident, counts for nothing.
+    recurrence = IncidentFactory(started_at=at(3, 1, 8))
+    IncidentLink.objects.create(
+        kind="recurrence",
+        from_incident=recurrence,
+        to_incident=data["incidents"]["A"],
+        created_by=UserFactory(),
+    )
+    IncidentLink.objects.create(
+        kind="related",
+        from_incident=IncidentFactory(started_at=at(3, 2, 8)),
+        to_incident=data["incidents"]["A"],
+        created_by=UserFactory(),
+    )
+    figure = author_client.get(INSIGHTS, PERIOD).context["figures"]["action_items"]
+    assert figure.rows == [
+        [MONTHS[0], 0, 0, 0, 0],
+        [MONTHS[1], 3, 1, 0, 1],
+        [MONTHS[2], 2, 1, 0, 0],
+        [MONTHS[3], 0, 0, 0, 0],
     ]
 
 

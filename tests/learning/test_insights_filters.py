@@ -24,7 +24,7 @@ def test_the_service_filter_keeps_that_services_incidents_and_their_action_items
     assert [row[-1] for row in figures["incidents"].rows] == [1, 0, 1, 0]
     assert figures["incidents"].rows[0][2] == 1
     assert [row[1] for row in figures["postmortem_cycle"].rows] == [1]  # D's, in March
-    assert figures["action_items"].rows[2] == [MONTHS[2], 2, 0]  # i4 and i5
+    assert figures["action_items"].rows[2] == [MONTHS[2], 2, 0, 0, 0]  # i4 and i5
     assert figures["overdue"].rows[2] == [MONTHS[2], 1]  # i5
 
 
@@ -35,10 +35,10 @@ def test_the_tag_filter_keeps_tagged_incidents_only(author_client):
     assert [row[1] for row in figures["incidents"].rows] == [1, 0, 1, 0]
     assert figures["services"].rows == [["Checkout", 2, 0, 0, 0, 2], ["Search", 1, 0, 0, 0, 1]]
     assert figures["action_items"].rows == [
-        [MONTHS[0], 0, 0],
-        [MONTHS[1], 2, 1],  # i1 and i2 opened, i1 done
-        [MONTHS[2], 2, 1],  # i4 and i5 opened, i2 done
-        [MONTHS[3], 0, 0],
+        [MONTHS[0], 0, 0, 0, 0],
+        [MONTHS[1], 2, 1, 0, 0],  # i1 and i2 opened, i1 done
+        [MONTHS[2], 2, 1, 0, 0],  # i4 and i5 opened, i2 done
+        [MONTHS[3], 0, 0, 0, 0],
     ]
 
 

@@ -132,22 +132,27 @@ def test_a_postmortem_published_is_counted_at_once(author_client):
 
 def test_action_item_writes_are_counted_at_once(author_client):
     data = build_insights_data()
-    assert _figures(author_client)["action_items"].rows[2] == [MONTHS[2], 2, 1]
+    assert _figures(author_client)["action_items"].rows[2] == [MONTHS[2], 2, 1, 0, 0]
     # i3 done in March: completed there, and no longer overdue at the end of March.
     ActionItem.objects.filter(title="i3").update(status="done", completed_at=at(3, 1, 9))
     figures = _figures(author_client)
-    assert figures["action_items"].rows[2] == [MONTHS[2], 2, 2]
+    assert figures["action_items"].rows[2] == [MONTHS[2], 2, 2, 0, 0]
     assert figures["overdue"].rows == [
         [MONTHS[0], 0],
         [MONTHS[1], 1],
         [MONTHS[2], 1],
         [MONTHS[3], 0],
     ]
+    # i3 verified: a new column of the watched table, counted at once too.
+    ActionItem.objects.filter(title="i3").update(
+        verified_by=data["incidents"]["D"].postmortem.author, verified_on=date(2025, 3, 2)
+    )
+    assert _figures(author_client)["action_items"].rows[2] == [MONTHS[2], 2, 2, 1, 0]
     # A new item on D's postmortem, created in April.
     item = ActionItemFactory(
         postmortem=data["incidents"]["D"].postmortem, due_date=date(2025, 5, 1)
     )
     ActionItem.objects.filter(pk=item.pk).update(created_at=at(4, 2, 9))
-    assert _figures(author_client)["action_items"].rows[3] == [MONTHS[3], 1, 0]
+    assert _figures(author_client)["action_items"].rows[3] == [MONTHS[3], 1, 0, 0, 0]
     ActionItem.objects.filter(pk=item.pk).delete()
-    assert _figures(author_client)["action_items"].rows[3] == [MONTHS[3], 0, 0]
+    assert _figures(author_client)["action_items"].rows[3] == [MONTHS[3], 0, 0, 0, 0]
