@@ -242,5 +242,10 @@ def test_action_item_done_and_overdue_events_overdue_once_per_due_date(endpoint,
     assert overdue.get().payload["actor"] is None
 
     item.refresh_from_db()
-    action_item_set_status(item=item, status=ActionStatus.DONE, changed_by=author)
+    action_item_set_status(
+        item=item,
+        status=ActionStatus.DONE,
+        changed_by=author,
+        evidence_url="https://example.com/pull/42",
+    )
     assert WebhookDelivery.objects.filter(event="action_item.done").count() == 1
