@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from core.models import User
+from core.models import Team, User
 
 
 @admin.register(User)
@@ -13,6 +13,14 @@ class UserAdmin(DjangoUserAdmin):
         (_("Single sign-on"), {"fields": ("sso_subject",)}),
     )
     list_display = ("username", "email", "first_name", "last_name", "is_staff")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "manager")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
 
 
 class ReadOnlyAdminMixin:

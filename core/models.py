@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 TIME_ZONE_CHOICES = [
@@ -18,6 +19,8 @@ class Role(models.TextChoices):
     AUTHOR = "Author", _("Author")
     REVIEWER = "Reviewer", _("Reviewer")
     MANAGER = "Manager", _("Manager")
+    # Sees every restricted incident (security, legal, HR), as staff do.
+    SECURITY = "Security", _("Security")
 
 
 class TimeStampedModel(models.Model):
@@ -120,6 +123,41 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.has_role(Role.MANAGER)
+
+    @property
+    def sees_every_restricted_incident(self) -> bool:
+        return self.is_staff or self.has_role(Role.SECURITY)
+
+
+class Team(TimeStampedModel):
+    """People who work together and own services; their manager follows up on their work."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    manager = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
+        verbose_name=_("manager"),
+    )
+    members = models.ManyToManyField(
+        User, related_name="teams", blank=True, verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name, allow_unicode=True)[:100]
+        super().save(*args, **kwargs)
 
 
 class FormSubmission(models.Model):

@@ -14,7 +14,8 @@ from incidents.models import (
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "public_name", "slug", "description")
+    list_display = ("name", "public_name", "team", "slug", "description")
+    list_filter = ("team",)
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
 

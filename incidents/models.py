@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
-from core.models import ChangeRecord, FieldChangeRecord, Role, TimeStampedModel
+from core.models import ChangeRecord, FieldChangeRecord, Role, Team, TimeStampedModel
 from core.search import stored_search_vector
 
 REFERENCE_PREFIX = "INC-"
@@ -64,6 +64,14 @@ class Service(models.Model):
         max_length=100,
         blank=True,
         help_text=_("What customers call it, on the public status page; the name when empty."),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="services",
+        verbose_name=_("owning team"),
     )
 
     class Meta:
@@ -121,6 +129,15 @@ def tag_slug(name: str) -> str:
 
 
 class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The incidents this person may see: every unrestricted one, and restricted ones only for
+        their commander, creator, named participants, members of teams given access, staff and
+        the Security role. Every read path (lists, search, feeds, exports, API, emails) goes
+        through here or through ``Incident.can_view``."""
+        if user.is_authenticated and user.sees_every_restricted_incident:
+            return self
+        return self.filter(Incident.visible_to_q(user))
+
     def near_misses(self):
         return self.filter(near_miss=True)
 
@@ -182,6 +199,24 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="created_incidents",
         verbose_name=_("created by"),
+    )
+
+    restricted = models.BooleanField(
+        _("restricted"),
+        default=False,
+        help_text=_(
+            "Security, legal or HR: only participants, teams given access, staff and the "
+            "Security role see it."
+        ),
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="participated_incidents",
+        blank=True,
+        verbose_name=_("participants"),
+    )
+    access_teams = models.ManyToManyField(
+        Team, related_name="accessible_incidents", blank=True, verbose_name=_("teams given access")
     )
 
     search_vector = stored_search_vector(("title", "A"), ("customer_impact", "B"))
@@ -313,12 +348,56 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
         if errors:
             raise ValidationError(errors)
 
+    @staticmethod
+    def visible_to_q(user, prefix: str = "") -> Q:
+        """The visibility rule as a condition, for querysets of incidents or, with ``prefix``
+        (``"incident__"``, ``"postmortem__incident__"``), of what hangs off them. Subqueries, so
+        no row is repeated."""
+        if user.is_authenticated and user.sees_every_restricted_incident:
+            return Q()
+        unrestricted = Q(**{f"{prefix}restricted": False})
+        if not user.is_authenticated:
+            return unrestricted
+        incident_pk = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
+        participant = Incident.participants.through.objects.filter(
+            incident_id=incident_pk, user_id=user.pk
+        )
+        team_access = Incident.access_teams.through.objects.filter(
+            incident_id=incident_pk, team__members=user.pk
+        )
+        return (
+            unrestricted
+            | Q(**{f"{prefix}commander_id": user.pk})
+            | Q(**{f"{prefix}created_by_id": user.pk})
+            | Q(models.Exists(participant))
+            | Q(models.Exists(team_access))
+        )
+
+    def can_view(self, user) -> bool:
+        if not self.restricted:
+            return True
+        if not user.is_authenticated:
+            return False
+        if user.sees_every_restricted_incident or user.pk in (
+            self.created_by_id,
+            self.commander_id,
+        ):
+            return True
+        return (
+            self.participants.filter(pk=user.pk).exists()
+            or self.access_teams.filter(members=user.pk).exists()
+        )
+
     def can_edit(self, user) -> bool:
-        return user.is_authenticated and (
-            user.is_staff
-            or user.pk in (self.created_by_id, self.commander_id)
-            or user.has_role(Role.MANAGER)
-            or user.has_role(Role.AUTHOR)
+        return (
+            self.can_view(user)
+            and user.is_authenticated
+            and (
+                user.is_staff
+                or user.pk in (self.created_by_id, self.commander_id)
+                or user.has_role(Role.MANAGER)
+                or user.has_role(Role.AUTHOR)
+            )
         )
 
 
