@@ -14,7 +14,7 @@ from actions.models import (
     Priority,
     default_due_date,
 )
-from actions.services import TEXT_FIELDS
+from actions.services import TEXT_FIELDS, action_item_set_status
 from core.forms import (
     LONG_TEXT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -189,6 +189,17 @@ class StatusForm(forms.Form):
         if cleaned.get("status") == ActionStatus.WONT_DO and not cleaned.get("note", "").strip():
             self.add_error("note", _("Say why this will not be done."))
         return cleaned
+
+    def apply(self, item, *, changed_by):
+        """Change the valid form's status on ``item``; ``ActionItemError`` when a rule refuses."""
+        return action_item_set_status(
+            item=item,
+            status=self.cleaned_data["status"],
+            changed_by=changed_by,
+            note=self.cleaned_data["note"],
+            evidence_url=self.cleaned_data["evidence_url"],
+            evidence_note=self.cleaned_data["evidence_note"],
+        )
 
 
 class VerifyForm(forms.Form):

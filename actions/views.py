@@ -32,7 +32,6 @@ from actions.selectors import (
 from actions.services import (
     ActionItemError,
     action_item_create,
-    action_item_set_status,
     action_item_update,
     action_item_verify,
 )
@@ -357,14 +356,7 @@ def item_set_status(request, pk):
     error = notice = ""
     if form.is_valid():
         try:
-            action_item_set_status(
-                item=item,
-                status=form.cleaned_data["status"],
-                changed_by=request.user,
-                note=form.cleaned_data["note"],
-                evidence_url=form.cleaned_data["evidence_url"],
-                evidence_note=form.cleaned_data["evidence_note"],
-            )
+            form.apply(item, changed_by=request.user)
         except ActionItemError as refusal:
             error = str(refusal)
         else:

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from actions.forms import ActionItemFilterForm, ActionItemForm, ActionItemUpdateForm, StatusForm
 from actions.models import ActionItem, can_add_action_items, local_today, zone_of
 from actions.selectors import action_item_list
-from actions.services import action_item_create, action_item_set_status, action_item_update
+from actions.services import action_item_create, action_item_update
 from api import serializers
 from api.errors import Conflict
 from api.forms import (
@@ -350,14 +350,7 @@ class ActionItemViewSet(
         sent = serializers.ActionItemStatusSerializer(data=request.data)
         sent.is_valid(raise_exception=True)
         form = checked(StatusForm(as_form_data(sent.validated_data)))
-        action_item_set_status(
-            item=item,
-            status=form.cleaned_data["status"],
-            changed_by=request.user,
-            note=form.cleaned_data["note"],
-            evidence_url=form.cleaned_data["evidence_url"],
-            evidence_note=form.cleaned_data["evidence_note"],
-        )
+        form.apply(item, changed_by=request.user)
         return self._answer(item)
 
 

@@ -261,9 +261,9 @@ def test_a_sign_in_costs_the_same_queries_however_many_users(
     UserFactory.create_batch(existing_users, username=factory.Sequence(lambda n: f"alex-{n + 2}"))
     callback = _to_provider_and_back(client, provider, groups=["sre-leads", "eng"])
     # The session read and saved around the token exchange (2 + 2 + savepoints); the subject,
-    # email and username lookups, the insert, the role groups, those not claimed removed, those claimed added; the new
-    # session (4) and the old one deleted (2); axes' log and attempts (3); last_login; the
-    # session saved (3).
+    # email and username lookups, the insert, the role groups, those not claimed removed, those
+    # claimed added; the new session (4) and the old one deleted (2); axes' log and attempts (3);
+    # last_login; the session saved (3).
     with django_assert_max_num_queries(27):
         response = client.get(callback.path, parse_qs(callback.query))
     assert response.status_code == 302
