@@ -8,6 +8,10 @@ Anonymity, in the data and on the pages:
 - Results are shown only once ``SURVEY_MIN_ANSWERS`` people answered: before that, not one
   figure or comment. Comments are listed in alphabetical order, never in the order given.
 - Who answered is shown to nobody; readers see how many did.
+
+The app shows the pairing of a person and an answer to nobody, staff included (neither model is
+in the admin). Someone reading PostgreSQL's internals at the time (the rows' transaction ids,
+the write-ahead log) could still pair an answer with the invitation marked answered with it.
 """
 
 from dataclasses import dataclass
