@@ -139,11 +139,15 @@ def value_text(value, kind: str) -> str:
         return "—"
     if kind == "duration":
         return duration(timedelta(seconds=value))
+    if kind == "percent":
+        return f"{value:g} %"
     return f"{value:g}"
 
 
 def _axis(maximum: float, kind: str) -> tuple[float, float]:
     """The top of the value axis and its tick step, both round numbers."""
+    if kind == "percent":
+        return 100, 25  # shares: always the whole scale, so months compare at a glance
     wanted = maximum / _TICKS
     if kind == "duration":
         step = next((s for s in _DURATION_STEPS if s >= wanted), None)

@@ -2,7 +2,7 @@
 
 Every figure is aggregated by the database (counts, medians and 90th percentiles, months in the
 viewer's time zone); Python only fills in months without data and lays out the charts. The
-page runs four queries for its figures however many incidents there are.
+page runs a fixed number of queries for its figures however many incidents there are.
 """
 
 import functools
@@ -20,6 +20,8 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -44,7 +46,15 @@ from learning.charts import (
     line_chart,
     stacked_bars,
 )
-from postmortems.models import Postmortem, PostmortemStatus
+from postmortems.models import (
+    SURVEY_MIN_ANSWERS,
+    SURVEY_QUESTIONS,
+    Postmortem,
+    PostmortemStatus,
+    SurveyAnswer,
+    SurveyRating,
+)
+from postmortems.survey import rating_counts
 
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 120
@@ -170,6 +180,25 @@ DURATIONS = {
     "time_to_detect": ("detected_at", gettext_lazy("Time to detect")),
     "time_to_mitigate": ("mitigated_at", gettext_lazy("Time to mitigate")),
     "time_to_resolve": ("resolved_at", gettext_lazy("Time to resolve")),
+}
+# What each duration measures, shown beside its figures.
+DURATION_DEFINITIONS = {
+    "time_to_detect": gettext_lazy(
+        "From the start of the incident to its detection, for incidents with customer impact "
+        "that started in the period and have both times."
+    ),
+    "time_to_mitigate": gettext_lazy(
+        "From the start of the incident to its mitigation, for incidents with customer impact "
+        "that started in the period and have been mitigated."
+    ),
+    "time_to_resolve": gettext_lazy(
+        "From the start of the incident to its resolution, for incidents with customer impact "
+        "that started in the period and have been resolved."
+    ),
+    "postmortem_cycle": gettext_lazy(
+        "From the incident's resolution to the postmortem's publication, for postmortems "
+        "published in the period."
+    ),
 }
 
 
@@ -346,12 +375,14 @@ def top_services(filters: dict, period: Period) -> list[dict]:
 @dataclass
 class Column:
     label: str
-    kind: str = "count"  # "month", "severity", "text", "count" or "duration"
+    kind: str = "count"  # "month", "severity", "text", "count", "duration" or "percent"
 
     @property
     def csv_label(self) -> str:
         if self.kind == "duration":
             return _("%(label)s (minutes)") % {"label": self.label}
+        if self.kind == "percent":
+            return _("%(label)s (%%)") % {"label": self.label}
         return str(self.label)
 
 
@@ -383,7 +414,11 @@ class Figure:
         return [list(zip(kinds, row, strict=True)) for row in self.rows]
 
 
-_CELL_OPENINGS = {"count": '<td class="text-end">', "duration": '<td class="text-end text-nowrap">'}
+_CELL_OPENINGS = {
+    "count": '<td class="text-end">',
+    "duration": '<td class="text-end text-nowrap">',
+    "percent": '<td class="text-end text-nowrap">',
+}
 
 
 @functools.lru_cache(maxsize=512)
@@ -397,6 +432,8 @@ def _cell_text(kind: str, value) -> str:
         return _month_name(value, get_language())
     if kind == "duration":
         return escape(duration(value))
+    if kind == "percent":
+        return escape(_("%(share)s %%") % {"share": localize(value)})
     if kind == "severity":
         severity = escape(value)
         return f'<span class="badge severity severity-{severity.lower()}">{severity}</span>'
@@ -517,10 +554,10 @@ def _duration_figure(name, title, months, by_month) -> Figure:
         name=name,
         title=_("%(duration)s, by severity") % {"duration": title},
         description=_(
-            "Lines per severity over the months the incidents started: solid for the median, "
-            "dashed for the 90th percentile. Measured from the start of each incident with "
-            "customer impact (near misses are left out)."
-        ),
+            "%(definition)s Lines per severity over the months the incidents started: solid "
+            "for the median, dashed for the 90th percentile (near misses are left out)."
+        )
+        % {"definition": DURATION_DEFINITIONS[name]},
         columns=[
             Column(_("Month"), "month"),
             Column(_("Severity"), "severity"),
@@ -545,9 +582,10 @@ def _postmortem_figure(months, rows_by_month) -> Figure:
         name="postmortem_cycle",
         title=_("Postmortem cycle time"),
         description=_(
-            "From the incident's resolution to the postmortem's publication, by month of "
-            "publication: the median (solid) and the 90th percentile (dashed)."
-        ),
+            "%(definition)s By month of publication: the median (solid) and the 90th "
+            "percentile (dashed)."
+        )
+        % {"definition": DURATION_DEFINITIONS["postmortem_cycle"]},
         columns=[
             Column(_("Month published"), "month"),
             Column(_("Postmortems published"), "count"),
@@ -664,11 +702,170 @@ def _services_figure(service_rows) -> Figure:
     )
 
 
+# Durations at a glance: each one's distribution over the whole period ---------------------------
+
+_SUMMARY_STATS = {
+    # name: how it is computed from one duration
+    "p25": lambda since, **extra: Percentile(since, 0.25, **extra),
+    "p50": lambda since, **extra: Percentile(since, 0.5, **extra),
+    "p75": lambda since, **extra: Percentile(since, 0.75, **extra),
+    "p90": lambda since, **extra: Percentile(since, 0.9, **extra),
+    "minimum": Min,
+    "maximum": Max,
+}
+
+
+@dataclass(frozen=True)
+class DurationSummary:
+    """One duration's distribution: how many were measured, the median, the middle half (25th
+    to 75th percentile), the 90th percentile and the range. Interpolated as PostgreSQL's
+    ``percentile_cont``; ``None`` when nothing was measured."""
+
+    name: str
+    title: str
+    definition: str
+    count: int
+    minimum: timedelta | None
+    p25: timedelta | None
+    p50: timedelta | None
+    p75: timedelta | None
+    p90: timedelta | None
+    maximum: timedelta | None
+
+
+def duration_summaries(filters: dict, period: Period) -> list[DurationSummary]:
+    """Time to detect, mitigate and resolve (incidents with customer impact that started in
+    the period) and the postmortem cycle time (postmortems published in the period), each as
+    a distribution over the whole period. One query: every statistic is an aggregate with its
+    own ``FILTER``."""
+    started = Q(
+        started_at__gte=period.starts_at, started_at__lt=period.ends_before, near_miss=False
+    )
+    published = Q(
+        postmortem__status=PostmortemStatus.PUBLISHED,
+        postmortem__published_at__gte=period.starts_at,
+        postmortem__published_at__lt=period.ends_before,
+        resolved_at__isnull=False,
+    )
+    measures = {
+        name: (F(moment) - F("started_at"), started & Q(**{f"{moment}__isnull": False}), title)
+        for name, (moment, title) in DURATIONS.items()
+    }
+    measures["postmortem_cycle"] = (
+        F("postmortem__published_at") - F("resolved_at"),
+        published,
+        gettext_lazy("Postmortem cycle time"),
+    )
+    aggregates = {}
+    for name, (since, only, _title) in measures.items():
+        aggregates[f"{name}_count"] = Count("pk", filter=only)
+        for stat, make in _SUMMARY_STATS.items():
+            aggregates[f"{name}_{stat}"] = make(since, filter=only)
+    values = Incident.objects.filter(_incident_scope_q(filters), started | published).aggregate(
+        **aggregates
+    )
+    return [
+        DurationSummary(
+            name=name,
+            title=str(title),
+            definition=str(DURATION_DEFINITIONS[name]),
+            count=values[f"{name}_count"],
+            **{stat: values[f"{name}_{stat}"] for stat in _SUMMARY_STATS},
+        )
+        for name, (_since, _only, title) in measures.items()
+    ]
+
+
+# The postmortem on postmortems: how reviews went, by month ----------------------------------------
+
+
+def survey_months(filters: dict, period: Period) -> list[dict]:
+    """Per month of publication, for postmortems published in the period whose incidents match
+    the filters: how many answered the questionnaire, and how many gave each rating to each
+    question (``blameless_yes``...). Restricted incidents are left out: the figures are the
+    same for everyone, and a handful of people could be told apart. One query."""
+    counts = {
+        name: count
+        for field, _question, _short in SURVEY_QUESTIONS
+        for name, count in rating_counts(field).items()
+    }
+    return list(
+        SurveyAnswer.objects.filter(
+            _incident_scope_q(filters, via="postmortem__incident__"),
+            postmortem__incident__restricted=False,
+            postmortem__published_at__gte=period.starts_at,
+            postmortem__published_at__lt=period.ends_before,
+        )
+        .annotate(month=_month("postmortem__published_at"))
+        .values("month")
+        .annotate(answers=Count("pk"), **counts)
+        .order_by("month")
+    )
+
+
+def _share(part: int, whole: int) -> int:
+    return round(100 * part / whole)
+
+
+def _survey_figure(months, survey_rows) -> Figure:
+    """Per month, the share of answers saying yes to each question, and a table of every
+    rating's share; a month with fewer than ``SURVEY_MIN_ANSWERS`` answers shows nothing."""
+    categories, titles = _categories(months)
+    shown = {row["month"]: row for row in survey_rows if row["answers"] >= SURVEY_MIN_ANSWERS}
+    series = [
+        Series(
+            f"survey-{field}",
+            _("%(question)s: yes") % {"question": short},
+            [
+                _share(shown[month][f"{field}_yes"], shown[month]["answers"])
+                if month in shown
+                else None
+                for month in months
+            ],
+        )
+        for field, _question, short in SURVEY_QUESTIONS
+    ]
+    rows = [
+        [
+            month,
+            str(short),
+            row["answers"],
+            *(_share(row[f"{field}_{value}"], row["answers"]) for value in SurveyRating.values),
+        ]
+        for month, row in shown.items()
+        for field, _question, short in SURVEY_QUESTIONS
+    ]
+    return Figure(
+        name="review_questionnaire",
+        title=_("How the reviews went"),
+        description=_(
+            "After each postmortem is published, its writers, reviewers and the incident's "
+            "participants answer four questions anonymously. Lines per question, by month of "
+            "publication: the share of answers saying yes; the table gives every answer's "
+            "share. A month with fewer than %(needed)s answers shows nothing, so that no answer "
+            "can be told apart. Restricted incidents are left out."
+        )
+        % {"needed": SURVEY_MIN_ANSWERS},
+        columns=[
+            Column(_("Month published"), "month"),
+            Column(_("Question"), "text"),
+            Column(_("Answers"), "count"),
+            *(Column(label, "percent") for _value, label in SurveyRating.choices),
+        ],
+        rows=rows,
+        chart=line_chart(categories, titles, series, kind="percent"),
+        legend=[
+            (f"chart-survey-{field}", _("%(question)s: yes") % {"question": short})
+            for field, _question, short in SURVEY_QUESTIONS
+        ],
+    )
+
+
 def insights(*, filters: dict, period: Period, today: date) -> dict:
     """Every figure of the insights page, for incidents matching ``filters`` in ``period``.
     Near misses have no customer impact: they are counted and charted apart, and left out of
     the incident counts, durations and services (impact figures); their postmortems and action
-    items still count in those figures, which measure the follow-up work. Five queries."""
+    items still count in those figures, which measure the follow-up work. Seven queries."""
     months = period.months
     incident_rows, near_misses_by_month = [], {}
     for row in incident_months(filters, period):
@@ -691,6 +888,7 @@ def insights(*, filters: dict, period: Period, today: date) -> dict:
         _postmortem_figure(months, postmortem_rows),
         *_action_figures(months, action_rows),
         _services_figure(top_services(filters, period)),
+        _survey_figure(months, survey_months(filters, period)),
     ]
     return {
         "period": period,
@@ -700,4 +898,5 @@ def insights(*, filters: dict, period: Period, today: date) -> dict:
             filters, period
         ),
         "figures": {figure.name: figure for figure in figures},
+        "duration_summaries": duration_summaries(filters, period),
     }

@@ -27,6 +27,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("Overdue action items escalated to managers")
     POSTMORTEM_REQUIRED = "postmortem_required", _("A postmortem you own is required")
     POSTMORTEM_DUE = "postmortem_due", _("A postmortem you own is due or overdue")
+    SURVEY = "postmortem_survey", _("Questionnaire about a postmortem you took part in")
 
 
 class NotificationQuerySet(models.QuerySet):

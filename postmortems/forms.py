@@ -13,7 +13,13 @@ from core.forms import (
 )
 from core.models import Role
 from incidents.models import Service, Severity
-from postmortems.models import Comment, PostmortemStatus, PostmortemTemplate
+from postmortems.models import (
+    SURVEY_QUESTIONS,
+    Comment,
+    PostmortemStatus,
+    PostmortemTemplate,
+    SurveyRating,
+)
 from postmortems.sections import AMENDABLE_SECTIONS, SECTIONS, SECTIONS_BY_FIELD
 
 
@@ -231,3 +237,39 @@ class LibraryFilterForm(FilterForm):
     service = forms.ModelChoiceField(
         label=_("Service"), queryset=Service.objects.all(), required=False, to_field_name="slug"
     )
+
+
+SURVEY_COMMENT_MAX_LENGTH = 2000
+
+
+class SurveyAnswerForm(forms.Form):
+    """The questionnaire about a published postmortem: four questions, yes, partly or no, and
+    an optional comment. Nothing in it names the person."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, question, _short in SURVEY_QUESTIONS:
+            self.fields[field] = forms.ChoiceField(
+                label=question,
+                choices=SurveyRating.choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                error_messages={"required": _("Answer this question: yes, partly or no.")},
+            )
+        self.fields["comment"] = forms.CharField(
+            label=_("Anything else?"),
+            required=False,
+            max_length=SURVEY_COMMENT_MAX_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_(
+                "Optional. Readers see it once enough people answered, without your name, among "
+                "the other comments in alphabetical order. Leave out what would tell it is you."
+            ),
+        )
+
+    @property
+    def questions(self):
+        return [self[field] for field, _question, _short in SURVEY_QUESTIONS]
+
+    @property
+    def ratings(self) -> dict[str, str]:
+        return {field: self.cleaned_data[field] for field, _question, _short in SURVEY_QUESTIONS}

@@ -733,3 +733,91 @@ class RequirementReminder(models.Model):
 
     def __str__(self):
         return f"{self.requirement_id} {self.day}"
+
+
+# The postmortem on postmortems: a short questionnaire after publication -----------------------
+
+
+class SurveyRating(models.TextChoices):
+    """Every question is answered on the same three-point scale: a plain yes, partly or no is
+    quicker to give honestly than a number, and its counts need no averaging."""
+
+    YES = "yes", _("Yes")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
+
+
+# The questions, in the order asked: (field of SurveyAnswer, the question, its short name).
+SURVEY_QUESTIONS = (
+    ("blameless", _("Was the review blameless?"), _("Blameless")),
+    ("found_how", _("Did it find how it happened?"), _("Found how it happened")),
+    ("actions_owned", _("Are the action items owned?"), _("Actions owned")),
+    ("worth_time", _("Was it worth the time?"), _("Worth the time")),
+)
+# Results are shown only once this many people answered: fewer could be told apart.
+SURVEY_MIN_ANSWERS = 3
+
+
+class SurveyInvitation(models.Model):
+    """One person asked about one published postmortem, and whether they have answered. It
+    holds nothing of the answer: it only keeps them from answering twice."""
+
+    postmortem = models.ForeignKey(
+        Postmortem, on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="survey_invitations",
+        verbose_name=_("person"),
+    )
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    answered = models.BooleanField(_("answered"), default=False)
+
+    class Meta:
+        verbose_name = _("questionnaire invitation")
+        verbose_name_plural = _("questionnaire invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem", "person"], name="survey_invitation_once_per_person"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} → {self.postmortem_id}"
+
+
+class SurveyAnswer(models.Model):
+    """One anonymous answer to the questionnaire about a postmortem. Nothing here leads back
+    to the person: no user, no time (trends use the postmortem's month of publication), and a
+    random id, so neither ids nor their order say who answered when."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    postmortem = models.ForeignKey(
+        Postmortem, on_delete=models.CASCADE, related_name="survey_answers"
+    )
+    blameless = models.CharField(
+        _("Was the review blameless?"), max_length=8, choices=SurveyRating.choices
+    )
+    found_how = models.CharField(
+        _("Did it find how it happened?"), max_length=8, choices=SurveyRating.choices
+    )
+    actions_owned = models.CharField(
+        _("Are the action items owned?"), max_length=8, choices=SurveyRating.choices
+    )
+    worth_time = models.CharField(
+        _("Was it worth the time?"), max_length=8, choices=SurveyRating.choices
+    )
+    comment = models.TextField(
+        _("Anything else?"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Optional. Shown to readers once enough people answered, without your name."),
+    )
+
+    class Meta:
+        verbose_name = _("questionnaire answer")
+        verbose_name_plural = _("questionnaire answers")
+
+    def __str__(self):
+        return _("Answer about %(postmortem)s") % {"postmortem": self.postmortem}

@@ -14,6 +14,7 @@ from actions.selectors import approval_blockers, needs_no_actions_confirmation
 from core import events
 from core.models import Role, User
 from incidents.models import Status as IncidentStatus
+from postmortems import survey
 from postmortems.audit import record_audit
 from postmortems.models import (
     AuditAction,
@@ -278,6 +279,9 @@ def publish(
         actor=actor,
         recipients=[*_writers(postmortem), *_reviewers(postmortem), *managers],
     )
+    # The postmortem on postmortems: its writers, reviewers and participants are asked how
+    # the review went, anonymously.
+    survey.invite(postmortem=postmortem)
     events.publish(events.POSTMORTEM_PUBLISHED, actor=actor, postmortem=postmortem)
     return postmortem
 

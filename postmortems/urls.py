@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postmortems import views
+from postmortems import survey_views, views
 
 app_name = "postmortems"
 urlpatterns = [
@@ -19,6 +19,8 @@ urlpatterns = [
     path(
         "<str:reference>/comments/<int:pk>/resolve/", views.comment_resolve, name="comment-resolve"
     ),
+    path("<str:reference>/survey/", survey_views.survey_results, name="survey"),
+    path("<str:reference>/survey/answer/", survey_views.survey_answer, name="survey-answer"),
     path("<str:reference>/history/", views.postmortem_history, name="history"),
     path("<str:reference>/history/compare/", views.postmortem_compare, name="compare"),
     path("<str:reference>/history/<int:number>/restore/", views.postmortem_restore, name="restore"),

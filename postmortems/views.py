@@ -25,7 +25,7 @@ from core.pdf import html_as_pdf
 from incidents.models import Incident
 from incidents.selectors import incident_timeline
 from incidents.similarity import similar_for_page
-from postmortems import amendments, requirements, review
+from postmortems import amendments, requirements, review, survey
 from postmortems.blameless import compiled_phrases, find_blame, find_blame_in_sections
 from postmortems.diff import diff_sections
 from postmortems.export import postmortem_as_markdown
@@ -155,6 +155,7 @@ def postmortem_detail(request, reference):
         for entry in entries:
             entry.editable = can_edit and entry.can_edit(request.user)
     amendment_history = amendment_list(postmortem) if is_published else []
+    invitation = survey.invitation_for(postmortem, request.user) if is_published else None
     return render(
         request,
         "postmortems/postmortem_detail.html",
@@ -178,6 +179,10 @@ def postmortem_detail(request, reference):
             "similar": similar_for_page(postmortem.incident),
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
+            # The questionnaire about the review, once published (postmortems/survey.py).
+            "survey_results": survey.results(postmortem) if is_published else None,
+            "may_answer": invitation is not None and not invitation.answered,
+            "has_answered": invitation is not None and invitation.answered,
         },
     )
 
