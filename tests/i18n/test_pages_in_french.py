@@ -172,3 +172,15 @@ def test_the_default_templates_are_offered_in_french(author_client, incident):
     page = _page(author_client, reverse("postmortems:start", args=[incident.reference]), **FRENCH)
     assert "Relecture standard sans reproche" in page
     assert "Toutes les sections, avec des questions qui demandent comment, pas qui." in page
+
+
+def test_the_sign_in_page_offers_a_language_and_keeps_the_choice(client):
+    page = _page(client, reverse("login"), **ENGLISH)
+    assert "Sign in to Hindsight" in page
+    assert '<option value="fr" lang="fr">Français</option>' in page
+
+    response = client.post(reverse("set_language"), {"language": "fr", "next": "/login/"})
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    page = _page(client, reverse("login"), **ENGLISH)
+    assert "Se connecter à Hindsight" in page
+    assert '<option value="fr" lang="fr" selected>Français</option>' in page
