@@ -1,7 +1,8 @@
-"""The default postmortem templates' names, descriptions and guidance (created by
-postmortems/migrations/0002_default_templates_and_phrases.py), marked here so that the
-translations catalog has them: PostmortemTemplate shows them in the reader's language. A
-template renamed or written in the admin is shown as typed."""
+"""Words Hindsight's data migrations put in the database, marked here so that the translations
+catalog has them and pages show them in the reader's language: the default postmortem
+templates' names, descriptions and guidance (PostmortemTemplate), and the default
+blameless-language hints' suggestions (postmortems.blameless). What someone types in the
+admin has no translation and is shown as typed."""
 
 from django.utils.translation import gettext_noop
 
@@ -58,4 +59,26 @@ DEFAULT_TEMPLATE_TEXT = (
     gettext_noop(
         "What went well, what went wrong, where we got lucky: what does it teach the next team?"
     ),
+)
+
+# Migrations 0002 (English phrases) and 0011 (French phrases) share these suggestions.
+DEFAULT_PHRASE_SUGGESTIONS = (
+    gettext_noop("Describe how the system let this happen, not whose fault it was."),
+    gettext_noop("Say what made the mistake easy to make and hard to notice."),
+    gettext_noop(
+        "Describe the conditions (time pressure, unclear tooling) that led to the action."
+    ),
+    gettext_noop(
+        "Hindsight is clearer than foresight: describe what was known then, and what would help next time."
+    ),
+    gettext_noop("Describe what made the action seem right at the time."),
+    gettext_noop("Say what happened instead and what would have made the other step easier."),
+    gettext_noop("It was not obvious then; explain what would have made it visible."),
+    gettext_noop("Describe the gaps in process or tooling rather than judging a person."),
+    gettext_noop("Focus on how it happened, not on who is to blame."),
+    gettext_noop("Describe what knowledge or support was missing."),
+    gettext_noop("If it were that simple it would have happened; describe what made it hard."),
+    gettext_noop("Avoid implying the fix was easy; explain what it took."),
+    gettext_noop("Describe why the step was skipped: time, tooling, unclear expectations."),
+    gettext_noop("Describe the mistake and what made it easy to make."),
 )
