@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import moment_in_range_q, validate_moment_in_range
@@ -505,7 +505,8 @@ class Comment(MarkdownRenderedModel, TimeStampedModel):
 class AuditAction(models.TextChoices):
     REVIEW_REQUESTED = "review_requested", _("requested review")
     CHANGES_REQUESTED = "changes_requested", _("requested changes")
-    APPROVED = "approved", _("approved")
+    # Shown after the person's name, as the others are: "Riley approved".
+    APPROVED = "approved", pgettext_lazy("audit action", "approved")
     APPROVED_WITH_OVERRIDE = "approved_override", _("approved despite open comments")
     PUBLISHED = "published", _("published")
     APPROVAL_WITHDRAWN = "approval_withdrawn", _("withdrew the approval")
