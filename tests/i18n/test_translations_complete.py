@@ -71,3 +71,13 @@ def test_the_catalog_has_every_message_the_code_marks(tmp_path, monkeypatch):
         "Marked for translation but not in locale/fr/LC_MESSAGES/django.po (run `make "
         f"messages` and translate them):\n{_shown(missing)}"
     )
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda path: str(path.parent.parent.name))
+def test_the_compiled_catalog_is_current(path):
+    """Pages read the compiled .mo, which make builds (it is not committed)."""
+    compiled = path.with_suffix(".mo")
+    assert compiled.exists(), f"{compiled} is missing: run `make install`."
+    assert compiled.stat().st_mtime >= path.stat().st_mtime, (
+        f"{compiled} is older than {path.name}: run `make install`."
+    )
