@@ -73,6 +73,7 @@ messages: $(STAMP) gettext
 	untranslated=$$(msgattrib --untranslated --no-fuzzy $$po | grep -c '^msgid ' || true); \
 	fuzzy=$$(msgattrib --only-fuzzy $$po | grep -c '^msgid ' || true); \
 	echo "$$po: $$untranslated untranslated and $$fuzzy fuzzy messages to translate."
+	@$(MAKE) --no-print-directory $(MO_FILES)
 
 # The Redis task queue's tests start their own redis-server; install Debian's if it is missing.
 redis:
