@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install db migrate demo run test lint format browser redis pango check-deploy clean bench bench-all loadtest
+.PHONY: help install db migrate demo run test lint format browser redis pango gettext messages check-deploy clean bench bench-all loadtest
 
 help:
 	@echo "make run    - install, migrate, load demo data; serve on http://127.0.0.1:8000 with a worker"
@@ -19,7 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) pango
+# The compiled translations (.mo) are built from the committed catalogs (.po), not committed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+install: $(STAMP) pango $(MO_FILES)
 
 db: install
 	@$(BIN)/python manage.py ensure_database
@@ -49,6 +52,28 @@ pango:
 	@ldconfig -p | grep -q libpangoft2-1.0 || { \
 		echo "Installing Debian's Pango for PDF export..."; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+
+# Translations: msgfmt compiles the catalogs, makemessages (`make messages`) updates them;
+# both are Debian's gettext. Install it if it is missing.
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+		echo "Installing Debian's gettext for the translations..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext >/dev/null; }
+	@command -v msgfmt >/dev/null 2>&1 || { echo "gettext is missing and could not be installed." >&2; exit 1; }
+
+%.mo: %.po | gettext
+	msgfmt --check-format -o $@ $<
+
+# After marking new strings: adds them to locale/fr/LC_MESSAGES/django.po (untranslated), marks
+# changed ones fuzzy and drops the gone. Translate each empty or fuzzy entry (and remove the
+# "fuzzy" flag), then `make install` compiles; tests/i18n fails until every one is done.
+messages: $(STAMP) gettext
+	$(BIN)/python manage.py makemessages --locale fr
+	@po=locale/fr/LC_MESSAGES/django.po; \
+	untranslated=$$(msgattrib --untranslated --no-fuzzy $$po | grep -c '^msgid ' || true); \
+	fuzzy=$$(msgattrib --only-fuzzy $$po | grep -c '^msgid ' || true); \
+	echo "$$po: $$untranslated untranslated and $$fuzzy fuzzy messages to translate."
+	@$(MAKE) --no-print-directory $(MO_FILES)
 
 # The Redis task queue's tests start their own redis-server; install Debian's if it is missing.
 redis:

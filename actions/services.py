@@ -31,7 +31,7 @@ from actions.models import (
 )
 from core import events
 from core.dates import validate_date_in_range
-from core.emails import render_plain_text
+from core.emails import in_language_of, language_of, render_plain_text
 from core.forms import NOTE_MAX_LENGTH
 from core.models import Role
 from notifications.models import NotificationKind
@@ -242,8 +242,9 @@ def _tell_new_owner(item: ActionItem, *, actor) -> None:
         "incident": item.postmortem.incident,
         "url": _absolute(item.get_absolute_url()),
     }
-    subject = " ".join(render_plain_text("actions/email/assigned_subject.txt", context).split())
-    body = render_plain_text("actions/email/assigned.txt", context)
+    with in_language_of(owner):
+        subject = " ".join(render_plain_text("actions/email/assigned_subject.txt", context).split())
+        body = render_plain_text("actions/email/assigned.txt", context)
     send_email(to=[owner.email], subject=subject, body=body, kind=kind)
 
 
@@ -368,11 +369,14 @@ def _render(reminder: Reminder, template: str, context: dict) -> None:
         "site_url": settings.SITE_URL,
         **context,
     }
-    with timezone.override(zone), translation.override(settings.LANGUAGE_CODE):
+    with timezone.override(zone), in_language_of(reminder.recipient):
         reminder.text = render_to_string(f"actions/email/{template}.txt", context)
         reminder.html = render_to_string(f"actions/email/{template}.html", context)
 
 
+# Each reminder is planned in its recipient's language (activated in the loops); the caller's
+# language is back afterwards.
+@translation.override(settings.LANGUAGE_CODE)
 def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
     """The emails a reminder run would send now, each rendered in its recipient's time zone:
 
@@ -399,6 +403,7 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
             by_owner.setdefault(owner.pk, []).append(item)
     for owned in by_owner.values():
         owner = owned[0].owner
+        translation.activate(language_of(owner))
         today = local_today(owner, now=now)
         overdue = [(i, (today - i.due_date).days) for i in owned if i.due_date < today]
         due_soon = [
@@ -445,6 +450,7 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
     )
     item_ids = [item.pk for item in items]
     for manager in managers:
+        translation.activate(language_of(manager))
         today = local_today(manager, now=now)
         # Only what this manager may read: a draft's items stay with those who read the draft.
         readable = set(

@@ -9,7 +9,7 @@ from core.models import Team, User
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Preferences"), {"fields": ("time_zone",)}),
+        (_("Preferences"), {"fields": ("time_zone", "language")}),
         (_("Single sign-on"), {"fields": ("sso_subject",)}),
     )
     list_display = ("username", "email", "first_name", "last_name", "is_staff")

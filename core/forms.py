@@ -200,4 +200,5 @@ class FilterForm(forms.Form):
 class AccountSettingsForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "time_zone"]
+        fields = ["first_name", "last_name", "email", "time_zone", "language"]
+        labels = {"language": _("Language")}

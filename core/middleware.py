@@ -4,7 +4,7 @@ import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.json_logs import current_request_id
 
@@ -81,3 +81,21 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
         response.headers["X-Request-ID"] = request_id
         return response
+
+
+class UserLanguageMiddleware:
+    """Pages in the language the signed-in user chose in their settings; with none chosen,
+    LocaleMiddleware's choice from the browser (Accept-Language, or the language cookie that
+    ``set_language`` sets) stands. Runs after AuthenticationMiddleware, which LocaleMiddleware
+    cannot: LocaleMiddleware still adds Content-Language for the language active at the end."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user and user.is_authenticated else ""
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

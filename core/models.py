@@ -75,6 +75,16 @@ class User(AbstractUser):
         choices=TIME_ZONE_CHOICES,
         help_text=_("Times are shown in this zone. Leave empty for the site default."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "Pages and emails are in this language. Leave empty to follow your browser's "
+            "language (emails then use the site's)."
+        ),
+    )
     # The single sign-on provider's stable identifier for this person (the "sub" claim); empty
     # for people who have never signed in that way.
     sso_subject = models.CharField(

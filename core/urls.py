@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
+from django.views.i18n import set_language
 
 from core import views
 
@@ -22,6 +23,8 @@ urlpatterns = [
         login_not_required(views.SingleSignOnCallbackView.as_view()),
         name="oidc_authentication_callback",
     ),
+    # The sign-in page's language choice (a cookie); signed in, Settings keeps it on the user.
+    path("language/", login_not_required(set_language), name="set_language"),
     path("account/", views.account_settings, name="account-settings"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

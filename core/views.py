@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -36,6 +37,10 @@ def account_settings(request):
         with transaction.atomic():
             form.save()
             shown_once = [section.save() for section in sections]
+        # Said in the language just chosen, as the pages from now on are.
+        translation.activate(
+            request.user.language or translation.get_language_from_request(request)
+        )
         messages.success(request, _("Your settings are saved."))
         for notice in filter(None, shown_once):
             messages.info(request, notice)

@@ -35,7 +35,11 @@ SORT_ORDERS = {
 
 
 def _severity_choices_with_meanings():
-    return [(value, f"{label}: {SEVERITY_MEANINGS[value]}") for value, label in Severity.choices]
+    label = _("%(severity)s: %(meaning)s")
+    return [
+        (value, label % {"severity": name, "meaning": SEVERITY_MEANINGS[value]})
+        for value, name in Severity.choices
+    ]
 
 
 def _time_zone_help() -> str:

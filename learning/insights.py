@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from actions.models import ActionItem, ActionStatus
@@ -632,10 +632,10 @@ def _action_figures(months, action_rows) -> tuple[Figure, Figure]:
             ),
             columns=[
                 Column(_("Month"), "month"),
-                Column(_("Opened"), "count"),
-                Column(_("Completed"), "count"),
-                Column(_("Verified"), "count"),
-                Column(_("Recurred"), "count"),
+                Column(pgettext("action items per month", "Opened"), "count"),
+                Column(pgettext("action items per month", "Completed"), "count"),
+                Column(pgettext("action items per month", "Verified"), "count"),
+                Column(pgettext("action items per month", "Recurred"), "count"),
             ],
             rows=[
                 [row["month"], row["opened"], row["completed"], row["verified"], row["recurred"]]
@@ -645,17 +645,17 @@ def _action_figures(months, action_rows) -> tuple[Figure, Figure]:
                 categories,
                 titles,
                 [
-                    Series("opened", _("Opened"), opened),
-                    Series("completed", _("Completed"), completed),
-                    Series("verified", _("Verified"), verified),
-                    Series("recurred", _("Recurred"), recurred),
+                    Series("opened", pgettext("action items per month", "Opened"), opened),
+                    Series("completed", pgettext("action items per month", "Completed"), completed),
+                    Series("verified", pgettext("action items per month", "Verified"), verified),
+                    Series("recurred", pgettext("action items per month", "Recurred"), recurred),
                 ],
             ),
             legend=[
-                ("chart-opened", _("Opened")),
-                ("chart-completed", _("Completed")),
-                ("chart-verified", _("Verified")),
-                ("chart-recurred", _("Recurred")),
+                ("chart-opened", pgettext("action items per month", "Opened")),
+                ("chart-completed", pgettext("action items per month", "Completed")),
+                ("chart-verified", pgettext("action items per month", "Verified")),
+                ("chart-recurred", pgettext("action items per month", "Recurred")),
             ],
         ),
         Figure(

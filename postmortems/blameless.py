@@ -4,6 +4,8 @@ and suggest a "how"-oriented rephrasing. Never blocks saving."""
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from postmortems.models import BlamelessPhrase
 from postmortems.sections import SECTIONS_BY_FIELD
 
@@ -49,7 +51,8 @@ def find_blame(text: str, phrases, section: str = "") -> list[BlameHit]:
                     BlameHit(
                         matched=match.group(0),
                         excerpt=_excerpt(text, match.start(), match.end()),
-                        suggestion=phrase.suggestion,
+                        # The default suggestions are in the catalog (default_labels.py).
+                        suggestion=gettext(phrase.suggestion),
                         section=section,
                     ),
                 )

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import moment_in_range_q, validate_moment_in_range
@@ -52,7 +53,13 @@ class PostmortemTemplate(TimeStampedModel):
         verbose_name_plural = _("postmortem templates")
 
     def __str__(self):
-        return self.name
+        # The default templates' words are in the catalog (postmortems/default_labels.py);
+        # what someone typed in the admin has no translation and shows as typed.
+        return gettext(self.name)
+
+    @property
+    def shown_description(self) -> str:
+        return gettext(self.description) if self.description else ""
 
     def clean(self):
         unknown = set(self.prompts) - set(SECTION_FIELDS)
@@ -69,7 +76,9 @@ class PostmortemTemplate(TimeStampedModel):
 
     def guidance(self) -> dict[str, str]:
         """Each section's prompt, shown under its box while writing (never put into the text)."""
-        return {field: prompt_as_guidance(prompt) for field, prompt in self.prompts.items()}
+        guidance = {field: prompt_as_guidance(prompt) for field, prompt in self.prompts.items()}
+        # In the reader's language for the default templates (see __str__).
+        return {field: gettext(text) if text else "" for field, text in guidance.items()}
 
 
 class PostmortemStatus(models.TextChoices):
@@ -496,7 +505,8 @@ class Comment(MarkdownRenderedModel, TimeStampedModel):
 class AuditAction(models.TextChoices):
     REVIEW_REQUESTED = "review_requested", _("requested review")
     CHANGES_REQUESTED = "changes_requested", _("requested changes")
-    APPROVED = "approved", _("approved")
+    # Shown after the person's name, as the others are: "Riley approved".
+    APPROVED = "approved", pgettext_lazy("audit action", "approved")
     APPROVED_WITH_OVERRIDE = "approved_override", _("approved despite open comments")
     PUBLISHED = "published", _("published")
     APPROVAL_WITHDRAWN = "approval_withdrawn", _("withdrew the approval")

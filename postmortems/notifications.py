@@ -4,8 +4,9 @@ queued in the outbox in the transaction of the change, and delivered by the work
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
-from core.emails import render_plain_text
+from core.emails import language_of, render_plain_text
 from notifications.models import NotificationKind
 from notifications.services import notify_in_app, wants_email
 from outbox.services import send_email
@@ -40,8 +41,17 @@ def notify(*, event: str, postmortem, actor, recipients, thread=(), **context) -
         url=settings.SITE_URL + postmortem.get_absolute_url(),
         review_url=settings.SITE_URL + postmortem.review_url(),
     )
-    subject = " ".join(render_plain_text(f"postmortems/email/{event}_subject.txt", context).split())
-    body = render_plain_text(f"postmortems/email/{event}.txt", context)
+    rendered: dict[str, tuple[str, str]] = {}  # language -> subject, body
+
+    def email_for(person) -> tuple[str, str]:
+        language = language_of(person)
+        if language not in rendered:
+            with translation.override(language):
+                subject = render_plain_text(f"postmortems/email/{event}_subject.txt", context)
+                body = render_plain_text(f"postmortems/email/{event}.txt", context)
+            rendered[language] = " ".join(subject.split()), body
+        return rendered[language]
+
     in_thread = {person.pk for person in thread if person is not None}
     told = {
         NotificationKind(event): [p for p in people.values() if p.pk not in in_thread],
@@ -56,4 +66,5 @@ def notify(*, event: str, postmortem, actor, recipients, thread=(), **context) -
             url=_link(event, postmortem, context),
         )
         for person in wants_email(group, kind):
+            subject, body = email_for(person)
             send_email(to=[person.email], subject=subject, body=body, kind=kind)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from core import events
 from core.dates import add_business_days, org_today
-from core.emails import render_plain_text
+from core.emails import in_language_of, render_plain_text
 from core.models import User
 from incidents.models import Incident
 from notifications.models import NotificationKind
@@ -175,11 +175,7 @@ def _tell_owner(requirement: PostmortemRequirement, *, kind, actor=None, today=N
         url=incident.get_absolute_url(),
     )
     for person in wants_email([owner], kind):
-        send_email(
-            to=[person.email],
-            subject=" ".join(
-                render_plain_text(f"postmortems/email/{kind}_subject.txt", context).split()
-            ),
-            body=render_plain_text(f"postmortems/email/{kind}.txt", context),
-            kind=kind,
-        )
+        with in_language_of(person):
+            subject = render_plain_text(f"postmortems/email/{kind}_subject.txt", context)
+            body = render_plain_text(f"postmortems/email/{kind}.txt", context)
+        send_email(to=[person.email], subject=" ".join(subject.split()), body=body, kind=kind)

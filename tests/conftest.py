@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 import axes.attempts
 import axes.handlers.proxy
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import Role
 from tests.factories import PASSWORD, UserFactory
@@ -59,6 +60,15 @@ def no_active_time_zone():
     timezone.deactivate()
     yield
     timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """No test inherits the language another test's request (or code) activated: tests read
+    pages in the site's language (English) unless they ask for another."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

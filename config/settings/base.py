@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "core.middleware.UserTimezoneMiddleware",
+    "core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,10 +171,18 @@ HINDSIGHT_LOCAL_LOGIN = env_bool("HINDSIGHT_LOCAL_LOGIN", default=True)
 if not HINDSIGHT_LOCAL_LOGIN and not OIDC_ENABLED:
     raise ImproperlyConfigured("HINDSIGHT_LOCAL_LOGIN=false needs OIDC_ENABLED=true.")
 
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# The site's language: what a visitor whose browser asks for none of LANGUAGES sees, and what
+# emails to people who chose no language are written in. Each person can choose their own in
+# their settings; otherwise their browser's Accept-Language decides (LocaleMiddleware).
+# Each named in itself, so that people find their own in the list whatever the page's language.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGE_CODE = env_choice("HINDSIGHT_LANGUAGE", tuple(dict(LANGUAGES)), default="en")
+# The translations (locale/fr/LC_MESSAGES/django.po); `make messages` updates them, and make
+# compiles them (the .mo files are built, not committed).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates and numbers follow the page's language (Django's formats for it: "24 novembre 2026",
+# "2,5"); the ISO timestamps that pages show (2026-11-24 14:05) read the same in both.
 USE_TZ = True
 # The default zone for users who have not chosen one; each user can pick their own.
 TIME_ZONE = env_str("HINDSIGHT_TIME_ZONE", default="UTC")
