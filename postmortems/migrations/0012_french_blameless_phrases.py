@@ -28,6 +28,6 @@ def add_phrases(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("postmortems", "0010_default_postmortem_policy")]
+    dependencies = [("postmortems", "0011_postmortem_questionnaire")]
 
     operations = [migrations.RunPython(add_phrases, migrations.RunPython.noop)]
