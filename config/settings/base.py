@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "postmortems",
     "actions",
     "learning",
+    "teams",
     "imports",
     "alerting",
     "api",
