@@ -155,13 +155,13 @@ class Team(TimeStampedModel):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("teams:detail", args=[self.slug])
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.name, allow_unicode=True)[:100]
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("teams:detail", args=[self.slug])
 
 
 class FormSubmission(models.Model):

@@ -42,6 +42,7 @@ from postmortems.forms import (
     ReasonForm,
     RequestChangesForm,
     RequestReviewForm,
+    ReviewQueueFilterForm,
     SectionsForm,
     StartAmendmentForm,
     StartPostmortemForm,

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from actions.models import TO_DO, ActionItem
 from actions.selectors import DASHBOARD_LIST_LIMIT, due_bucket_q, rate_counts, rate_window, rates
