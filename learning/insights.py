@@ -1,4 +1,4 @@
-"""Insights: what past incidents say, for a period, a service and a tag.
+"""Insights: what past incidents say, for a period, a team, a service and a tag.
 
 Every figure is aggregated by the database (counts, medians and 90th percentiles, months in the
 viewer's time zone); Python only fills in months without data and lays out the charts. The
