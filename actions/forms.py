@@ -21,6 +21,7 @@ from core.forms import (
     BoundedDateField,
     DateInput,
     OneSubmissionMixin,
+    TeamFilterField,
     VersionedModelForm,
     cap_text_length,
     https_by_default,
@@ -214,6 +215,8 @@ class DashboardFilterForm(forms.Form):
 
     service = forms.ChoiceField(label=_("Service"), required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False)
+    # Items whose owner is in the team (not the team's services: managers follow up people).
+    team = TeamFilterField(help_text=_("Items owned by the team's members."))
     priority = forms.MultipleChoiceField(
         label=_("Priority"), choices=Priority.choices, required=False
     )

@@ -213,6 +213,8 @@ def _apply_filters(items: QuerySet, filters: dict, today: date) -> QuerySet:
             items = items.filter(postmortem__incident__services__slug=service)
     if owner := filters.get("owner"):
         items = items.filter(owner__isnull=True) if owner == "none" else items.filter(owner=owner)
+    if team := filters.get("team"):
+        items = items.filter(owner__teams=team)  # one membership per person and team: no repeats
     if priorities := filters.get("priority"):
         items = items.filter(priority__in=priorities)
     if statuses := filters.get("status"):
@@ -334,6 +336,39 @@ def _dashboard_items(user, filters: dict, today: date) -> QuerySet[ActionItem]:
     return _apply_filters(_dashboard_scope(user, filters, today), status_filter, today)
 
 
+def rate_window(today: date) -> tuple[date, date]:
+    """The completion and on-time rates' window: the last ``RATE_WINDOW_DAYS`` days to
+    yesterday, inclusive."""
+    return today - timedelta(days=RATE_WINDOW_DAYS), today - timedelta(days=1)
+
+
+def rate_counts(today: date) -> dict[str, Count]:
+    """The counts behind the follow-through figures, for an ``aggregate()``: of the items that
+    fell due in the window (won't-do aside), how many are done (``done_of_due`` of
+    ``due_in_window``: the completion rate); of the items completed in the window, how many on
+    time (``on_time`` of ``completed``: the on-time rate)."""
+    window_start, yesterday = rate_window(today)
+    due_in_window = Q(due_date__gte=window_start, due_date__lte=yesterday)
+    completed_in_window = Q(
+        status=ActionStatus.DONE, completed_at__gte=start_of_local_day(window_start)
+    )
+    return {
+        "due_in_window": Count("pk", filter=due_in_window & ~Q(status=ActionStatus.WONT_DO)),
+        "done_of_due": Count("pk", filter=due_in_window & Q(status=ActionStatus.DONE)),
+        "completed": Count("pk", filter=completed_in_window),
+        "on_time": Count("pk", filter=completed_in_window & on_time_q(True)),
+    }
+
+
+def rates(counts: dict) -> dict[str, int | None]:
+    """The completion and on-time rates, in percent, from ``rate_counts``' counts; None when
+    nothing fell due (or was completed) in the window."""
+    return {
+        "completion_rate": _percent(counts["done_of_due"], counts["due_in_window"]),
+        "on_time_rate": _percent(counts["on_time"], counts["completed"]),
+    }
+
+
 def dashboard_counts(*, user, filters: dict, today: date) -> dict:
     """The dashboard's numbers: items per due-date bucket, the completion and on-time rates,
     and the overdue items by owner, service and severity. Four queries.
@@ -345,22 +380,14 @@ def dashboard_counts(*, user, filters: dict, today: date) -> dict:
     items = _dashboard_items(user, filters, today)
     status_q = Q(status__in=filters["status"]) if filters.get("status") else Q()
 
-    window_start = today - timedelta(days=RATE_WINDOW_DAYS)
-    yesterday = today - timedelta(days=1)
-    due_in_window = Q(due_date__gte=window_start, due_date__lte=yesterday)
-    completed_in_window = Q(
-        status=ActionStatus.DONE, completed_at__gte=start_of_local_day(window_start)
-    )
+    window_start, yesterday = rate_window(today)
     counts = scoped.aggregate(
         **{
             bucket: Count("pk", filter=status_q & due_bucket_q(bucket, today))
             for bucket in DUE_BUCKETS
         },
         unowned=Count("pk", filter=status_q & due_bucket_q("to_do", today) & Q(owner=None)),
-        due_in_window=Count("pk", filter=due_in_window & ~Q(status=ActionStatus.WONT_DO)),
-        done_of_due=Count("pk", filter=due_in_window & Q(status=ActionStatus.DONE)),
-        completed=Count("pk", filter=completed_in_window),
-        on_time=Count("pk", filter=completed_in_window & on_time_q(True)),
+        **rate_counts(today),
     )
 
     overdue = items.filter(due_bucket_q("overdue", today))
@@ -414,8 +441,7 @@ def dashboard_counts(*, user, filters: dict, today: date) -> dict:
             "start": window_start,
             "end": yesterday,
         },
-        "completion_rate": _percent(counts["done_of_due"], counts["due_in_window"]),
-        "on_time_rate": _percent(counts["on_time"], counts["completed"]),
+        **rates(counts),
     }
 
 

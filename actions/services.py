@@ -33,7 +33,7 @@ from core import events
 from core.dates import validate_date_in_range
 from core.emails import in_language_of, language_of, render_plain_text
 from core.forms import NOTE_MAX_LENGTH
-from core.models import Role
+from core.models import Role, Team
 from notifications.models import NotificationKind
 from notifications.services import notify_in_app, wants_email
 from outbox.services import send_email
@@ -382,8 +382,10 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
 
     - each active owner with an email address and items overdue or due within
       ``ACTION_REMINDER_DAYS_AHEAD`` days (on their own calendar) gets one digest;
-    - each active Manager with an email address gets one summary of everything overdue on
-      their calendar that they may read (``ActionItemQuerySet.visible_to``), when anything is.
+    - overdue items escalate once ``ACTION_ESCALATE_AFTER_DAYS`` days overdue (or more) on
+      the recipient's calendar: to the managers of the owner's teams (``escalation_recipients``
+      says who), and each of those gets one summary of what escalated to them that they may
+      read (``ActionItemQuerySet.visible_to``), when anything did.
     """
     now = now or timezone.now()
     days_ahead = settings.ACTION_REMINDER_DAYS_AHEAD
@@ -441,25 +443,20 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
         )
         reminders.append(reminder)
 
-    managers = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=Role.MANAGER)
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
-    item_ids = [item.pk for item in items]
-    for manager in managers:
+    escalate_after = settings.ACTION_ESCALATE_AFTER_DAYS
+    for manager, escalated_ids in escalation_recipients(items):
         translation.activate(language_of(manager))
         today = local_today(manager, now=now)
         # Only what this manager may read: a draft's items stay with those who read the draft.
         readable = set(
-            ActionItem.objects.filter(pk__in=item_ids)
+            ActionItem.objects.filter(pk__in=escalated_ids)
             .visible_to(manager)
             .values_list("pk", flat=True)
         )
         overdue = [
-            (i, (today - i.due_date).days) for i in items if i.due_date < today and i.pk in readable
+            (i, (today - i.due_date).days)
+            for i in items
+            if i.pk in readable and (today - i.due_date).days >= escalate_after
         ]
         if not overdue:
             continue
@@ -498,10 +495,46 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
                 "by_owner": sorted(owners.items(), key=lambda pair: (-pair[1], pair[0])),
                 "dashboard_url": _absolute(reverse("actions:dashboard")),
                 "overdue_list_url": _absolute(reverse("actions:list") + "?due=overdue"),
+                "escalate_after": escalate_after,
             },
         )
         reminders.append(reminder)
     return reminders
+
+
+def escalation_recipients(items: list[ActionItem]) -> list[tuple[object, set[int]]]:
+    """Who each of ``items`` escalates to, as (manager, their items' ids), managers in id order.
+
+    An item goes to the manager of each team its owner belongs to, when that manager can be
+    told (active, with an email address) and is not the owner. When no one is — the owner has
+    no team, their teams have no manager, or the item has no owner — it goes to every active
+    Manager with an email address instead. Three queries."""
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    memberships = Team.members.through.objects.filter(
+        user_id__in={item.owner_id for item in items if item.owner_id},
+        team__manager__in=users,
+    ).values_list("user_id", "team__manager_id")
+    team_managers: dict[int, set[int]] = {}
+    for owner_id, manager_id in memberships:
+        if manager_id != owner_id:
+            team_managers.setdefault(owner_id, set()).add(manager_id)
+    by_manager: dict[int, set[int]] = {}
+    unfollowed = set()
+    for item in items:
+        managers = team_managers.get(item.owner_id)
+        if not managers:
+            unfollowed.add(item.pk)
+        for manager_id in managers or ():
+            by_manager.setdefault(manager_id, set()).add(item.pk)
+    role_managers = (
+        list(users.filter(groups__name=Role.MANAGER).values_list("pk", flat=True))
+        if unfollowed
+        else []
+    )
+    for manager_id in role_managers:
+        by_manager.setdefault(manager_id, set()).update(unfollowed)
+    recipients = users.filter(pk__in=by_manager).order_by("pk")
+    return [(manager, by_manager[manager.pk]) for manager in recipients]
 
 
 def send_action_reminders(*, now: datetime | None = None, dry_run: bool = False) -> ReminderRun:

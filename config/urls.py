@@ -10,6 +10,7 @@ urlpatterns = [
     path("actions/", include("actions.urls")),
     path("notifications/", include("notifications.urls")),
     path("insights/", include("learning.insights_urls")),
+    path("teams/", include("teams.urls")),
     path("imports/", include("imports.urls")),
     path("alerting/", include("alerting.urls")),
     path("api/", include("api.urls")),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.dates import DATE_INPUT_BOUNDS, DATETIME_INPUT_BOUNDS, validate_date_in_range
-from core.models import FormSubmission, User
+from core.models import FormSubmission, Team, User
 
 
 def https_by_default(db_field, **kwargs):
@@ -195,6 +195,20 @@ class FilterForm(forms.Form):
         """The valid filters only: a mistyped value in the URL should not hide the whole list."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class TeamFilterField(forms.ModelChoiceField):
+    """Any list's or the insights' team filter, a team by its slug (``?team=payments``); the
+    ``includes/_team_filter.html`` include shows it. What belongs to a team is each page's:
+    incidents (and their postmortems) through the services the team owns, action items
+    through their owner's membership."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Team"))
+        kwargs.setdefault("required", False)
+        super().__init__(
+            queryset=Team.objects.all(), to_field_name="slug", empty_label=_("Any team"), **kwargs
+        )
 
 
 class AccountSettingsForm(forms.ModelForm):

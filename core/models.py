@@ -3,6 +3,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -168,6 +169,9 @@ class Team(TimeStampedModel):
         if not self.slug:
             self.slug = slugify(self.name, allow_unicode=True)[:100]
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("teams:detail", args=[self.slug])
 
 
 class FormSubmission(models.Model):

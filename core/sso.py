@@ -1,6 +1,7 @@
 """Single sign-on with OpenID Connect (mozilla-django-oidc does the protocol): who a signed-in
 person is in Hindsight, and which roles their provider's groups give them."""
 
+import logging
 import re
 
 from django.conf import settings
@@ -12,8 +13,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from core.models import Role, User
+from core.models import Role, Team, User
 
+logger = logging.getLogger(__name__)
 _NOT_IN_USERNAME = re.compile(r"[^\w.@+-]")
 
 
@@ -86,7 +88,9 @@ def user_from_single_sign_on(*, claims: dict) -> User:
     elif _text(claims, "name"):
         user.first_name, user.last_name = _text(claims, "name"), ""
     user.save()
-    _apply_group_roles(user, _claimed_groups(claims))
+    groups = _claimed_groups(claims)
+    _apply_group_roles(user, groups)
+    _apply_group_teams(user, groups)
     return user
 
 
@@ -149,6 +153,21 @@ def _apply_group_roles(user: User, groups: set[str]) -> None:
     user.groups.remove(*[group for group in role_groups if group.name not in granted])
     user.groups.add(*[group for group in role_groups if group.name in granted])
     user.__dict__.pop("role_names", None)
+
+
+def _apply_group_teams(user: User, groups: set[str]) -> None:
+    """Make the user a member of exactly those teams named in ``OIDC_GROUP_TEAMS`` that their
+    groups map to; teams the table does not name are left alone (managed in the admin). A team
+    slug in the table that no team has is skipped, and logged."""
+    table = settings.OIDC_GROUP_TEAMS
+    if not table:
+        return
+    granted = {slug for group, slug in table if group in groups}
+    mapped = list(Team.objects.filter(slug__in={slug for _group, slug in table}))
+    if missing := {slug for _group, slug in table} - {team.slug for team in mapped}:
+        logger.warning("OIDC_GROUP_TEAMS names teams that do not exist: %s", sorted(missing))
+    user.teams.remove(*[team for team in mapped if team.slug not in granted])
+    user.teams.add(*[team for team in mapped if team.slug in granted])
 
 
 @checks.register(checks.Tags.security)

@@ -10,6 +10,7 @@ from core.forms import (
     DateTimeLocalInput,
     FilterForm,
     OneSubmissionMixin,
+    TeamFilterField,
     VersionedModelForm,
     cap_text_length,
     https_by_default,
@@ -171,6 +172,7 @@ class IncidentFilterForm(FilterForm):
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
     )
+    team = TeamFilterField()
     near_miss = forms.ChoiceField(
         label=_("Near misses"),
         required=False,

@@ -20,6 +20,15 @@ def _start_of_local_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def team_q(team, via: str = "") -> Q:
+    """Incidents of ``team``: those that touched a service it owns. ``via`` as below. A
+    subquery, so an incident touching two of its services is not repeated."""
+    services = Incident.services.through.objects.filter(
+        incident_id=OuterRef(f"{via}pk"), service__team=team
+    )
+    return Q(Exists(services))
+
+
 def incident_facts_q(filters: dict, via: str = "") -> Q:
     """The filters about an incident's facts, as one Q. ``via`` is the path to the incident
     from the model being filtered, e.g. "incident__" for timeline entries."""
@@ -32,6 +41,8 @@ def incident_facts_q(filters: dict, via: str = "") -> Q:
         q &= Q(**{f"{via}services": service})
     if tag := filters.get("tag"):
         q &= Q(**{f"{via}tags": tag})
+    if team := filters.get("team"):
+        q &= team_q(team, via)
     if near_miss := filters.get("near_miss"):
         q &= Q(**{f"{via}near_miss": NEAR_MISS_FILTERS[near_miss]})
     if started_from := filters.get("started_from"):

@@ -1,4 +1,4 @@
-"""Insights: what past incidents say, for a period, a service and a tag.
+"""Insights: what past incidents say, for a period, a team, a service and a tag.
 
 Every figure is aggregated by the database (counts, medians and 90th percentiles, months in the
 viewer's time zone); Python only fills in months without data and lays out the charts. The
@@ -36,9 +36,10 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from actions.models import ActionItem, ActionStatus
-from core.forms import BoundedDateField, FilterForm
+from core.forms import BoundedDateField, FilterForm, TeamFilterField
 from core.templatetags.hindsight import duration
 from incidents.models import Incident, IncidentLink, LinkKind, Service, Severity, Tag
+from incidents.selectors import team_q
 from learning.charts import (
     Series,
     grouped_bars,
@@ -133,6 +134,8 @@ class InsightsFilterForm(FilterForm):
     tag = forms.ModelChoiceField(
         label=gettext_lazy("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
     )
+    # Incidents that touched a service the team owns; their postmortems and action items too.
+    team = TeamFilterField()
 
     def clean(self):
         cleaned = super().clean()
@@ -153,8 +156,10 @@ class InsightsFilterForm(FilterForm):
 
 
 def _incident_scope_q(filters: dict, via: str = "") -> Q:
-    """The service and tag filters, about the incident reached through ``via``."""
+    """The service, tag and team filters, about the incident reached through ``via``."""
     q = Q()
+    if team := filters.get("team"):
+        q &= team_q(team, via)
     if service := filters.get("service"):
         q &= Q(**{f"{via}services": service})
     if tag := filters.get("tag"):

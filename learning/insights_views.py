@@ -44,7 +44,7 @@ def _csv_response(figure, period: Period) -> HttpResponse:
 
 @require_GET
 def insights_view(request):
-    """Charts of past incidents for a period, service and tag; ``?format=csv&figure=<name>``
+    """Charts of past incidents for a period, team, service and tag; ``?format=csv&figure=<name>``
     downloads one chart's table with the same filters."""
     filter_form = InsightsFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {}

@@ -9,6 +9,7 @@ from core.forms import (
     SECTION_MAX_LENGTH,
     FilterForm,
     OneSubmissionMixin,
+    TeamFilterField,
     cap_text_length,
 )
 from core.models import Role
@@ -129,6 +130,7 @@ class CoAuthorsForm(forms.Form):
 
 class PostmortemFilterForm(FilterForm):
     q = forms.CharField(label=_("Incident title"), required=False)
+    team = TeamFilterField()
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -237,6 +239,11 @@ class LibraryFilterForm(FilterForm):
     service = forms.ModelChoiceField(
         label=_("Service"), queryset=Service.objects.all(), required=False, to_field_name="slug"
     )
+    team = TeamFilterField()
+
+
+class ReviewQueueFilterForm(FilterForm):
+    team = TeamFilterField()
 
 
 SURVEY_COMMENT_MAX_LENGTH = 2000

@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from core.models import User
 from core.search import RankedSearch, ranked, title_query
 from incidents.models import Incident, Service, TimelineEntry
-from incidents.selectors import incident_facts_q, incident_timeline
+from incidents.selectors import incident_facts_q, incident_timeline, team_q
 from postmortems.diff import diff_sections
 from postmortems.models import (
     AuditEntry,
@@ -56,6 +56,8 @@ def postmortem_list(*, user, filters: dict) -> QuerySet[Postmortem]:
         postmortems = postmortems.filter(incident__title__icontains=query)
     if status := filters.get("status"):
         postmortems = postmortems.filter(status=status)
+    if team := filters.get("team"):
+        postmortems = postmortems.filter(team_q(team, via="incident__"))
     return postmortems
 
 
@@ -78,10 +80,13 @@ def activity_feed(postmortem: Postmortem, limit: int = 50) -> QuerySet[AuditEntr
     return postmortem.audit.select_related("actor")[:limit]
 
 
-def review_queue(user) -> dict[str, QuerySet[Postmortem]]:
-    """What waits for a reviewer, and what came back to a writer."""
+def review_queue(user, *, team=None) -> dict[str, QuerySet[Postmortem]]:
+    """What waits for a reviewer, and what came back to a writer; only of ``team``'s incidents
+    (through the services it owns) when given."""
     mine = Q(author=user) | Q(co_authors=user)
     base = Postmortem.objects.select_related("incident", "author").order_by("-updated_at")
+    if team is not None:
+        base = base.filter(team_q(team, via="incident__"))
     return {
         # Not approved yet, or approved before a change that voided the approval.
         "to_review": base.filter(
@@ -111,6 +116,8 @@ def library(*, filters: dict) -> QuerySet[Postmortem]:
         postmortems = postmortems.filter(incident__severity__in=severities)
     if service := filters.get("service"):
         postmortems = postmortems.filter(incident__services=service)
+    if team := filters.get("team"):
+        postmortems = postmortems.filter(team_q(team, via="incident__"))
     return postmortems
 
 

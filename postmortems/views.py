@@ -42,6 +42,7 @@ from postmortems.forms import (
     ReasonForm,
     RequestChangesForm,
     RequestReviewForm,
+    ReviewQueueFilterForm,
     SectionsForm,
     StartAmendmentForm,
     StartPostmortemForm,
@@ -707,7 +708,17 @@ def requirement_exempt(request, reference):
 
 
 def review_queue_view(request):
-    return render(request, "postmortems/review_queue.html", review_queue(request.user))
+    filter_form = ReviewQueueFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {}
+    return render(
+        request,
+        "postmortems/review_queue.html",
+        {
+            **review_queue(request.user, team=filters.get("team")),
+            "filter_form": filter_form,
+            "is_filtered": bool(filters),
+        },
+    )
 
 
 def library_view(request):

@@ -172,3 +172,17 @@ class AlertIntegrationFactory(factory.django.DjangoModelFactory):
     def plain_secret(self, create, extracted, **kwargs):
         if create:
             self.plain_secret = self.issue_secret()
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.Team"
+        django_get_or_create = ("name",)
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.set(extracted)

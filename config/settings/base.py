@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "postmortems",
     "actions",
     "learning",
+    "teams",
     "imports",
     "alerting",
     "api",
@@ -166,6 +167,10 @@ OIDC_CREATE_USER = True
 # are managed in Hindsight's admin.
 OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", default="groups")
 OIDC_GROUP_ROLES = env_pairs("OIDC_GROUP_ROLES")
+# Teams from the same groups: "payments-eng=payments,sre=platform" (group=team slug). At each
+# sign-in a user joins the mapped teams their groups name and leaves the mapped teams they no
+# longer do; teams the table does not name are managed in Hindsight's admin.
+OIDC_GROUP_TEAMS = env_pairs("OIDC_GROUP_TEAMS")
 # Local passwords (the sign-in form, the admin's sign-in). Off needs single sign-on on.
 HINDSIGHT_LOCAL_LOGIN = env_bool("HINDSIGHT_LOCAL_LOGIN", default=True)
 if not HINDSIGHT_LOCAL_LOGIN and not OIDC_ENABLED:
@@ -233,6 +238,11 @@ ACTION_ITEM_DEFAULT_DUE_WEEKS = {
 }
 # Reminder emails list an owner's overdue items and those due within this many days.
 ACTION_REMINDER_DAYS_AHEAD = env_int("HINDSIGHT_REMINDER_DAYS_AHEAD", 7)
+# An item this many days overdue (or more) escalates to its owner's team manager(s), or to every
+# Manager when the owner has no team manager (actions.services.plan_action_reminders).
+ACTION_ESCALATE_AFTER_DAYS = env_int("HINDSIGHT_ESCALATE_AFTER_DAYS", 7)
+if ACTION_ESCALATE_AFTER_DAYS < 1:
+    raise ImproperlyConfigured("HINDSIGHT_ESCALATE_AFTER_DAYS must be 1 or more.")
 
 # The outbox (outbox/services.py): a failed delivery is retried after a pause that doubles from
 # the base up to the cap, until it has been attempted this many times (with the defaults,

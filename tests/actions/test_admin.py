@@ -43,7 +43,8 @@ def test_staff_changes_in_the_admin_are_recorded_in_the_history(make_client):
     assert change.changed_by == admin_user
 
 
-def test_the_admin_lists_the_reminders_sent(make_client, manager):
+def test_the_admin_lists_the_reminders_sent(make_client, manager, settings):
+    settings.ACTION_ESCALATE_AFTER_DAYS = 1  # the owner has no team: the Manager is told
     ActionItemFactory(due_date=timezone.localdate() - timedelta(days=2))
     call_command("send_action_reminders")
     admin_user = UserFactory(is_staff=True, is_superuser=True)

@@ -229,16 +229,16 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
 ):
     _bulk_items(count)
     client = make_client(manager)
-    # session, user, the user's roles (who reads drafts' items), services and owners for the
-    # filters, the data version, all the counts (one query), overdue by owner, by service, by
+    # session, user, the user's roles (who reads drafts' items), services, owners and teams for
+    # the filters, the data version, all the counts (one query), overdue by owner, by service, by
     # severity, the overdue list, the due-soon list, the required postmortems' counts and rows,
     # the bell's unread count.
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(DASHBOARD, {"priority": ["P1", "P2", "P3"]})
     assert response.context["counts"]["overdue"] > 0
     # Asked again with the data unchanged: the counts and lists are kept as rendered, their
     # six queries spared (the required postmortems are read afresh).
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         again = client.get(DASHBOARD, {"priority": ["P1", "P2", "P3"]})
     assert "counts" not in again.context
     assert "Counts as of " in again.content.decode()  # how old the kept counts are
@@ -257,14 +257,14 @@ def test_the_list_runs_a_fixed_number_of_queries(
 ):
     _bulk_items(count)
     client = make_client(manager)
-    # session, user, the user's roles (who reads drafts' items), services and owners for the
-    # filters, the data version, the count, the page's item ids, those items with owner and
+    # session, user, the user's roles (who reads drafts' items), services, owners and teams for
+    # the filters, the data version, the count, the page's item ids, those items with owner and
     # incident, the bell's unread count.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("actions:list"), {"due": "overdue"})
     assert response.context["page"].paginator.count > 0
     # Again with the data unchanged: the count is kept.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         again = client.get(reverse("actions:list"), {"due": "overdue"})
     assert again.context["page"].paginator.count == response.context["page"].paginator.count
 

@@ -17,6 +17,13 @@ from tests.factories import ActionItemFactory, UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
 
 
+@pytest.fixture(autouse=True)
+def escalate_from_the_first_day(settings):
+    """These tests are about sending, not about when items escalate (tests/actions/
+    test_escalation.py): every overdue item goes to the managers of these unteamed owners."""
+    settings.ACTION_ESCALATE_AFTER_DAYS = 1
+
+
 def _days(n: int) -> date:
     return timezone.localdate() + timedelta(days=n)
 

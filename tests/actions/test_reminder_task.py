@@ -15,6 +15,13 @@ from tests.factories import ActionItemFactory, UserFactory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data")]
 
 
+@pytest.fixture(autouse=True)
+def escalate_from_the_first_day(settings):
+    """These tests are about sending, not about when items escalate (tests/actions/
+    test_escalation.py): every overdue item goes to the managers of these unteamed owners."""
+    settings.ACTION_ESCALATE_AFTER_DAYS = 1
+
+
 def test_the_daily_reminder_job_is_registered_as_a_periodic_task(settings):
     [declared] = [t for t in queue.periodic_tasks() if t.name == "actions.send_reminders"]
     assert declared.cron == settings.ACTION_REMINDER_CRON and declared.function is send_reminders

@@ -73,3 +73,14 @@ def test_the_organisations_calendar_is_read_and_checked_at_start_up():
     assert "HINDSIGHT_ORG_TIME_ZONE must be a time zone" in _settings_error(
         HINDSIGHT_ORG_TIME_ZONE="Mars/Olympus"
     )
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_escalation_needs_at_least_one_day_overdue(value):
+    error = _settings_error(HINDSIGHT_ESCALATE_AFTER_DAYS=value)
+    assert "HINDSIGHT_ESCALATE_AFTER_DAYS must be 1 or more." in error
+
+
+def test_the_group_to_team_table_is_read_as_pairs():
+    assert _settings_error(OIDC_GROUP_TEAMS="sre=platform,eng=payments") == ""
+    assert "OIDC_GROUP_TEAMS must list pairs" in _settings_error(OIDC_GROUP_TEAMS="sre")

@@ -12,6 +12,8 @@ pytestmark = pytest.mark.django_db
 # Every table the insights and the dashboard read (users and incidents: see below).
 WATCHED = [
     "core_user_groups",
+    "core_team",
+    "core_team_members",
     "incidents_incident_services",
     "incidents_incident_tags",
     "incidents_incidentlink",

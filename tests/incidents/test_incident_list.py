@@ -110,8 +110,8 @@ def test_list_query_count_does_not_grow_with_the_data(
     commander = UserFactory()
     IncidentFactory.create_batch(count, services=services, commander=commander)
     # session, user, page count, page of incidents (with commander), services prefetch,
-    # tags prefetch, service choices for the filter, the bell's unread count, the viewer's
-    # roles (may they import?).
-    with django_assert_max_num_queries(9):
+    # tags prefetch, service and team choices for the filters, the bell's unread count, the
+    # viewer's roles (may they import?).
+    with django_assert_max_num_queries(10):
         response = author_client.get(LIST, {"sort": "severity"})
     assert response.status_code == 200

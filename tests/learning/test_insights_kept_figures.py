@@ -29,8 +29,8 @@ def test_the_figures_are_kept_while_nothing_changes(author_client, django_assert
     build_insights_data()
     first = author_client.get(INSIGHTS, PERIOD)
     assert "figures" in first.context
-    # session, user, the data version, the services and tags of the filter form, the bell
-    with django_assert_num_queries(6):
+    # session, user, the data version, the teams, services and tags of the filter form, the bell
+    with django_assert_num_queries(7):
         again = author_client.get(INSIGHTS, PERIOD)
     assert "figures" not in again.context
     assert again.context["incident_count"] == first.context["incident_count"] == 7

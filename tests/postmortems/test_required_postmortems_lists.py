@@ -101,9 +101,9 @@ def test_the_filtered_list_runs_a_fixed_number_of_queries(
 ):
     _bulk_required(count)
     # session, user, page count, page of incidents (with commander), services prefetch,
-    # tags prefetch, service choices for the filter, the bell's unread count, the viewer's
-    # roles.
-    with django_assert_max_num_queries(9):
+    # tags prefetch, service and team choices for the filters, the bell's unread count, the
+    # viewer's roles.
+    with django_assert_max_num_queries(10):
         response = author_client.get(LIST, {"postmortem": "overdue"})
     assert response.context["page"].paginator.count > 0
 
@@ -114,8 +114,8 @@ def test_the_dashboard_panel_runs_a_fixed_number_of_queries(
 ):
     _bulk_required(count)
     client = make_client(manager)
-    # As tests/actions/test_dashboard.py: thirteen, and the panel's counts and rows.
-    with django_assert_max_num_queries(15):
+    # As tests/actions/test_dashboard.py: fourteen, and the panel's counts and rows.
+    with django_assert_max_num_queries(16):
         response = client.get(DASHBOARD)
     assert response.context["required"]["counts"]["overdue"] > 0
     # The first is started and due today: neither missing nor overdue.

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from actions.models import ActionKind, ActionStatus, Priority
 from actions.services import action_item_create, action_item_set_status, action_item_update
-from core.models import Role, User
+from core.models import Role, Team, User
 from incidents import similarity
 from incidents.models import (
     Incident,
@@ -35,6 +35,12 @@ DEMO_USERS = [
     ("admin", "Ada", "Admin", [Role.AUTHOR, Role.REVIEWER, Role.MANAGER], True),
 ]
 DEMO_SERVICES = ["API gateway", "Checkout", "Payments", "Search", "Accounts", "Primary database"]
+DEMO_TEAMS = [
+    # name, manager, members, services it owns
+    ("Payments", "morgan", ["morgan", "alex"], ["Checkout", "Payments"]),
+    ("Platform", "admin", ["admin", "riley"], ["API gateway", "Primary database", "Search"]),
+    ("Identity", "morgan", ["morgan"], ["Accounts"]),
+]
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
@@ -244,6 +250,22 @@ DEMO_ACTION_ITEMS = [
 ]
 
 
+def seed_demo_teams(users: dict[str, User], services: dict[str, Service]) -> None:
+    """The demo's teams, their managers and members, and the services they own. A team that
+    exists is left as it is (its people and services may have been changed since); a service
+    with an owner keeps it. Names missing from ``users`` or ``services`` are skipped."""
+    for name, manager, members, owned in DEMO_TEAMS:
+        team, created = Team.objects.get_or_create(
+            name=name, defaults={"manager": users.get(manager)}
+        )
+        if created:
+            team.members.set([users[member] for member in members if member in users])
+        Service.objects.filter(
+            pk__in=[services[service].pk for service in owned if service in services],
+            team__isnull=True,
+        ).update(team=team)
+
+
 class Command(BaseCommand):
     help = "Create demo users, services and incidents (once; safe to run again)."
 
@@ -263,6 +285,7 @@ class Command(BaseCommand):
     def _load(self):
         users = self._users()
         services = {name: Service.objects.get_or_create(name=name)[0] for name in DEMO_SERVICES}
+        seed_demo_teams(users, services)
         created = self._incidents(users, services)
         # Their similar incidents, ranked now rather than by the worker's first rounds.
         similarity.rank_and_keep(
