@@ -19,6 +19,11 @@ urlpatterns = [
     path(
         "<str:reference>/comments/<int:pk>/resolve/", views.comment_resolve, name="comment-resolve"
     ),
+    path(
+        "<str:reference>/comments/<int:pk>/suggestion/",
+        views.comment_suggestion,
+        name="comment-suggestion",
+    ),
     path("<str:reference>/history/", views.postmortem_history, name="history"),
     path("<str:reference>/history/compare/", views.postmortem_compare, name="compare"),
     path("<str:reference>/history/<int:number>/restore/", views.postmortem_restore, name="restore"),

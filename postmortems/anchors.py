@@ -1,0 +1,189 @@
+"""Comments anchored to a quote of a section's rendered text (the W3C TextQuoteSelector idea:
+the exact quote plus a little text before and after it to tell repeats apart).
+
+A reviewer selects text in the rendered section; the page sends the quote and its context. When
+a later revision is shown, the quote is looked for again in that revision's rendered text: found,
+the comment anchors there (wherever the text moved); not found, the comment is outdated and shows
+the quote it was made on. Matching ignores differences in white space, as a browser's selection
+and the HTML's text nodes lay white space out differently.
+
+Highlights are added here, server-side, into HTML the Markdown pipeline already sanitised: the
+text is re-emitted exactly as it was, with ``<mark>`` around the quoted characters, split at tag
+boundaries so the markup stays well formed.
+"""
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.utils.safestring import SafeString, mark_safe
+
+QUOTE_MAX_LENGTH = 1_000
+CONTEXT_MAX_LENGTH = 64
+# How many places a short, common quote is compared at before settling for the first.
+_MAX_CANDIDATES = 500
+_TAG = re.compile(r"<[^>]*>")
+_UNIT = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|\w+);|.", re.DOTALL)
+_SPACE = re.compile(r"\s+")
+# Tags a browser lays out as their own block or line: a selection reads white space there.
+_BLOCK_TAGS = re.compile(
+    r"</?(?:p|br|hr|li|ul|ol|dl|dt|dd|div|h[1-6]|pre|blockquote|table|thead|tbody|tr|td|th)\b",
+    re.IGNORECASE,
+)
+
+
+def normalise(text: str) -> str:
+    """White space collapsed to single spaces, and trimmed: how quotes are stored and matched."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+@dataclass
+class _Unit:
+    """One piece of the HTML: a tag (emitted as is) or one character or entity of text."""
+
+    source: str
+    is_tag: bool
+
+
+def _units(fragment: str) -> tuple[list[_Unit], str, list[int]]:
+    """The HTML as units, its normalised text, and for each text character the unit it came
+    from (-1 for white space that a block boundary stands for)."""
+    units: list[_Unit] = []
+    raw_chars: list[tuple[str, int]] = []
+    position = 0
+    for tag in _TAG.finditer(fragment):
+        for match in _UNIT.finditer(fragment, position, tag.start()):
+            units.append(_Unit(match.group(), False))
+            for char in html.unescape(match.group()):
+                raw_chars.append((char, len(units) - 1))
+        units.append(_Unit(tag.group(), True))
+        if _BLOCK_TAGS.match(tag.group()):
+            raw_chars.append((" ", -1))
+        position = tag.end()
+    for match in _UNIT.finditer(fragment, position):
+        units.append(_Unit(match.group(), False))
+        for char in html.unescape(match.group()):
+            raw_chars.append((char, len(units) - 1))
+    # Collapse white space runs the way ``normalise`` does, keeping the map to units.
+    text: list[str] = []
+    owners: list[int] = []
+    for char, owner in raw_chars:
+        if char.isspace():
+            if text and text[-1] == " ":
+                continue
+            char = " "
+        text.append(char)
+        owners.append(owner)
+    while text and text[0] == " ":
+        text.pop(0)
+        owners.pop(0)
+    while text and text[-1] == " ":
+        text.pop()
+        owners.pop()
+    return units, "".join(text), owners
+
+
+def plain_text(fragment: str) -> str:
+    """The normalised text a reader sees in a rendered fragment."""
+    return _units(fragment)[1]
+
+
+def _common_suffix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(reversed(a), reversed(b), strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _common_prefix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def locate(text: str, quote: str, prefix: str = "", suffix: str = "") -> int | None:
+    """Where ``quote`` starts in ``text`` (both normalised), the occurrence whose surroundings
+    best match ``prefix`` and ``suffix``; None when it is not there."""
+    if not quote:
+        return None
+    exact = text.find(f"{prefix}{quote}{suffix}") if prefix or suffix else -1
+    if exact >= 0:
+        return exact + len(prefix)
+    best, best_score = None, -1
+    start = text.find(quote)
+    for _candidate in range(_MAX_CANDIDATES):
+        if start < 0:
+            break
+        score = _common_suffix(text[max(0, start - len(prefix)) : start], prefix)
+        end = start + len(quote)
+        score += _common_prefix(text[end : end + len(suffix)], suffix)
+        if score > best_score:
+            best, best_score = start, score
+        start = text.find(quote, start + 1)
+    return best
+
+
+@dataclass
+class Anchor:
+    key: int  # what the <mark> points at, e.g. the comment's id
+    quote: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+def highlight(fragment: str, anchors: list[Anchor]) -> tuple[SafeString, set[int]]:
+    """The sanitised ``fragment`` with each found anchor's quote in ``<mark>``; and the keys of
+    the anchors found (the others are outdated)."""
+    if not anchors or not fragment:
+        return mark_safe(fragment), set()
+    units, text, owners = _units(fragment)
+    covering: dict[int, set[int]] = {}  # unit index → keys of the anchors covering it
+    found = set()
+    for anchor in anchors:
+        start = locate(text, normalise(anchor.quote), anchor.prefix, anchor.suffix)
+        if start is None:
+            continue
+        found.add(anchor.key)
+        for owner in owners[start : start + len(normalise(anchor.quote))]:
+            if owner >= 0:
+                covering.setdefault(owner, set()).add(anchor.key)
+    for index in list(covering):
+        # White space beside a tag may sit between table cells, where a <mark> cannot go.
+        before_tag = index == 0 or units[index - 1].is_tag
+        after_tag = index + 1 < len(units) and units[index + 1].is_tag
+        if units[index].source.isspace() and (before_tag or after_tag):
+            del covering[index]
+    out: list[str] = []
+    open_keys: frozenset[int] = frozenset()
+    for index, unit in enumerate(units):
+        keys = frozenset(covering.get(index, ()))
+        if unit.is_tag or keys != open_keys:
+            if open_keys:
+                out.append("</mark>")
+            open_keys = frozenset()
+        if unit.is_tag:
+            out.append(unit.source)
+            continue
+        if keys and not open_keys:
+            ids = " ".join(str(key) for key in sorted(keys))
+            out.append(f'<mark class="comment-anchor" data-comments="{ids}">')
+            open_keys = keys
+        out.append(unit.source)
+    if open_keys:
+        out.append("</mark>")
+    return mark_safe("".join(out)), found
+
+
+def source_span(text: str, quote: str) -> list[tuple[int, int]]:
+    """Where a quote of the rendered text stands in a section's Markdown, white space aside:
+    every (start, end) it matches (a suggestion applies only when there is exactly one)."""
+    words = normalise(quote).split(" ")
+    if not words or not words[0]:
+        return []
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
+    return [match.span() for match in pattern.finditer(text)][:2]
