@@ -32,9 +32,14 @@ _BLOCK_TAGS = re.compile(
 )
 
 
+def collapse(text: str) -> str:
+    """White space collapsed to single spaces: how the text around a quote is stored."""
+    return _SPACE.sub(" ", text or "")
+
+
 def normalise(text: str) -> str:
     """White space collapsed to single spaces, and trimmed: how quotes are stored and matched."""
-    return _SPACE.sub(" ", text or "").strip()
+    return collapse(text).strip()
 
 
 @dataclass
@@ -153,10 +158,9 @@ def highlight(fragment: str, anchors: list[Anchor]) -> tuple[SafeString, set[int
             if owner >= 0:
                 covering.setdefault(owner, set()).add(anchor.key)
     for index in list(covering):
-        # White space beside a tag may sit between table cells, where a <mark> cannot go.
-        before_tag = index == 0 or units[index - 1].is_tag
-        after_tag = index + 1 < len(units) and units[index + 1].is_tag
-        if units[index].source.isspace() and (before_tag or after_tag):
+        # Text that is only white space between two tags may sit between table cells or list
+        # items, where a <mark> cannot go.
+        if units[index].source.isspace() and _only_space_between_tags(units, index):
             del covering[index]
     out: list[str] = []
     open_keys: frozenset[int] = frozenset()
@@ -177,6 +181,16 @@ def highlight(fragment: str, anchors: list[Anchor]) -> tuple[SafeString, set[int
     if open_keys:
         out.append("</mark>")
     return mark_safe("".join(out)), found
+
+
+def _only_space_between_tags(units: list[_Unit], index: int) -> bool:
+    for step in (-1, 1):
+        position = index + step
+        while 0 <= position < len(units) and not units[position].is_tag:
+            if not units[position].source.isspace():
+                return False
+            position += step
+    return True
 
 
 def source_span(text: str, quote: str) -> list[tuple[int, int]]:

@@ -15,7 +15,13 @@ from core import events
 from core.forms import SECTION_MAX_LENGTH
 from core.models import Role, User
 from incidents.models import Status as IncidentStatus
-from postmortems.anchors import CONTEXT_MAX_LENGTH, QUOTE_MAX_LENGTH, normalise, plain_text
+from postmortems.anchors import (
+    CONTEXT_MAX_LENGTH,
+    QUOTE_MAX_LENGTH,
+    collapse,
+    normalise,
+    plain_text,
+)
 from postmortems.anchors import source_span as quote_in_source
 from postmortems.audit import record_audit
 from postmortems.models import (
@@ -374,8 +380,8 @@ def add_comment(
         parent=parent,
         quote=quote,
         # Some of the text either side tells repeats of the quote apart.
-        quote_prefix=normalise(prefix)[-CONTEXT_MAX_LENGTH:] if quote else "",
-        quote_suffix=normalise(suffix)[:CONTEXT_MAX_LENGTH] if quote else "",
+        quote_prefix=collapse(prefix).lstrip()[-CONTEXT_MAX_LENGTH:] if quote else "",
+        quote_suffix=collapse(suffix).rstrip()[:CONTEXT_MAX_LENGTH] if quote else "",
         revision_number=postmortem.version,
         suggestion=suggestion if suggestion.strip() else "",
         suggestion_status=SuggestionStatus.OPEN if suggestion.strip() else SuggestionStatus.NONE,
@@ -444,18 +450,18 @@ def accept_suggestion(*, comment: Comment, actor: User) -> Comment:
     text = getattr(postmortem, comment.section)
     spans = quote_in_source(text, comment.quote)
     if len(spans) != 1:
-        raise PostmortemError(
-            _(
+        if spans:
+            refusal = _(
+                "The quoted text appears more than once in %(section)s, so it is not clear "
+                "which to replace: edit the section by hand, or dismiss the suggestion."
+            )
+        else:
+            refusal = _(
                 "The quoted text no longer appears in %(section)s exactly once as written, so "
                 "the suggestion cannot be applied by itself: edit the section by hand, or "
                 "dismiss the suggestion."
             )
-            if not spans
-            else _(
-                "The quoted text appears more than once in %(section)s, so it is not clear "
-                "which to replace: edit the section by hand, or dismiss the suggestion."
-            )
-        ) % {"section": SECTIONS_BY_FIELD[comment.section].title}
+        raise PostmortemError(refusal % {"section": SECTIONS_BY_FIELD[comment.section].title})
     start, end = spans[0]
     new_text = text[:start] + comment.suggestion + text[end:]
     if len(new_text) > SECTION_MAX_LENGTH:
