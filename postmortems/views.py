@@ -484,7 +484,8 @@ def _perform_review_action(action, form, postmortem, user):
         suggestion=data["suggestion"],
     )
     review_url = reverse("postmortems:review", args=[postmortem.incident.reference])
-    form.record_submission(f"{review_url}#comment-{comment.parent_id or comment.pk}")
+    form.posted_at = f"{review_url}#comment-{comment.parent_id or comment.pk}"
+    form.record_submission(form.posted_at)
     return _("Comment posted.")
 
 
@@ -529,6 +530,9 @@ def postmortem_review(request, reference):
                 form.add_error(None, str(refusal))
             else:
                 messages.success(request, message)
+                # A new comment is shown where it sits, under its section or its thread.
+                if posted_at := getattr(form, "posted_at", None):
+                    return redirect(posted_at)
                 return redirect("postmortems:review", reference=reference)
         elif action == "comment" and "parent" in form.errors:
             forms["comment"] = _as_new_comment(request.POST, REPLY_TARGET_MISSING)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from postmortems import review
 from postmortems.services import postmortem_create, postmortem_save_sections
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_accessibility import AXE_SOURCE, PHONE, serious_violations
 from tests.factories import IncidentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -58,6 +59,13 @@ def _select(page, section, text, occurrence=0):
         }""",
         [section, text, occurrence],
     )
+
+
+def _check_page(page, where):
+    """No serious accessibility violation, and nothing wider than a phone's screen."""
+    assert serious_violations(page, AXE_SOURCE.read_text(), where) == []
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), where
 
 
 def _comment_on_selection(page, section_title, body, suggestion=""):
@@ -113,6 +121,7 @@ def test_a_comment_on_selected_text_stays_anchored_then_outdated_after_an_edit(
     thread = checker.locator("#section-summary .comment-thread")
     expect(thread.get_by_text("Outdated")).to_be_visible()
     expect(thread.locator("q")).to_have_text("The cache")
+    _check_page(checker, "an outdated comment")
     assert checker.errors == [] and writer.errors == []
 
 
@@ -142,6 +151,7 @@ def test_a_resubmission_shows_the_changes_since_the_last_review(new_page, author
     expect(panel.locator(".diff-section h3")).to_have_text(["Impact"])
     expect(panel.locator(".diff-delete")).to_contain_text("Some orders failed.")
     expect(panel.locator(".diff-insert")).to_contain_text("About 1,200 orders failed over 40")
+    _check_page(checker, "changes since the last review")
     assert checker.errors == [] and writer.errors == []
 
 
@@ -159,6 +169,9 @@ def test_a_writer_accepts_a_suggestion_in_one_click(new_page, author, reviewer):
     writer.goto(review_path)
     thread = writer.locator("#section-impact .comment-thread")
     expect(thread.locator(".suggestion")).to_contain_text("Some orders")
+    expect(writer.locator("#section-impact mark.comment-anchor")).to_have_text("Some orders")
+    _check_page(writer, "a suggestion")
+    writer.set_viewport_size({"width": 1280, "height": 900})
     thread.get_by_role("button", name="Accept suggestion").click()
     expect(writer.get_by_text("Suggestion accepted: saved as a new version.")).to_be_visible()
     expect(writer.locator("#section-impact .quotable")).to_have_text("About 1,200 orders failed.")
