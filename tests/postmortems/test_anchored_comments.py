@@ -2,7 +2,10 @@
 it moves, and a comment whose quote was edited away is shown as outdated with its quote."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from postmortems import review
 from postmortems.models import Comment
 from tests.postmortems.review_page import comment_on, review_url, write
 
@@ -172,3 +175,32 @@ def test_a_reply_threads_under_an_anchored_comment_and_it_can_be_resolved(
     )
     thread.refresh_from_db()
     assert thread.resolved_at is not None
+
+
+def _anchored_comments(postmortem, reviewer, count):
+    for number in range(count):
+        review.add_comment(
+            postmortem=postmortem,
+            actor=reviewer,
+            body=f"Comment {number}",
+            section="summary",
+            quote="cache",
+            suggestion="store",
+        )
+
+
+def _queries(client, postmortem):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(review_url(postmortem)).status_code == 200
+    return len(queries)
+
+
+def test_the_review_page_costs_the_same_queries_with_few_or_many_comments(
+    make_client, author, reviewer, postmortem
+):
+    postmortem = write(postmortem, author, summary=TEXT)
+    client = make_client(author)
+    _anchored_comments(postmortem, reviewer, 1)
+    few = _queries(client, postmortem)
+    _anchored_comments(postmortem, reviewer, 20)
+    assert _queries(client, postmortem) == few
