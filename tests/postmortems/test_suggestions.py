@@ -145,3 +145,9 @@ def test_someone_who_may_not_read_a_draft_cannot_comment_or_suggest(
     )
     assert response.status_code == 403
     assert not Comment.objects.exists()
+
+
+def test_the_writers_email_shows_the_quote_and_the_suggestion(suggested, deliver_outbox):
+    body = next(m.body for m in deliver_outbox() if "Say what happened." in m.body)
+    assert "> expired\n" in body
+    assert "Suggested replacement:\n> was evicted" in body
