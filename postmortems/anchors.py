@@ -20,7 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 QUOTE_MAX_LENGTH = 1_000
 CONTEXT_MAX_LENGTH = 64
-_TAG = re.compile(r"<[^>]*>")
+# A tag, with any ">" inside its quoted attribute values (a link's query string) kept inside it.
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _UNIT = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|\w+);|.", re.DOTALL)
 _SPACE = re.compile(r"\s+")
 # Tags a browser lays out as their own block or line: a selection reads white space there.

@@ -62,3 +62,13 @@ def test_a_quote_is_found_in_the_markdown_white_space_aside_exactly_or_not():
     assert source_span("The cache\n  expired.", "cache expired") == [(4, 19)]
     assert source_span("The **cache** expired.", "cache expired") == []
     assert len(source_span("a b and a b", "a b")) == 2
+
+
+def test_a_quote_never_lands_inside_a_tag():
+    html = '<p><a href="https://example.com/?a>b" rel="nofollow">b" rel</a> text</p>'
+    marked, found = highlight(html, [Anchor(1, 'b" rel')])
+    assert found == {1}
+    assert marked == (
+        '<p><a href="https://example.com/?a>b" rel="nofollow">'
+        '<mark class="comment-anchor" data-comments="1">b" rel</mark></a> text</p>'
+    )
