@@ -550,6 +550,7 @@ def postmortem_review(request, reference):
             "forms": forms,
             "failed_action": action,
             "document": document,
+            "action_items": postmortem_action_items(postmortem),
             "entries": entries,
             "show_dates": show_dates,
             "general_threads": [thread for thread in threads if not thread.section],

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from postmortems import review
 from postmortems.models import Comment
+from tests.factories import ActionItemFactory
 from tests.postmortems.review_page import comment_on, review_url, write
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +205,11 @@ def test_the_review_page_costs_the_same_queries_with_few_or_many_comments(
     few = _queries(client, postmortem)
     _anchored_comments(postmortem, reviewer, 20)
     assert _queries(client, postmortem) == few
+
+
+def test_the_review_page_shows_the_action_items_with_the_document(
+    make_client, author, reviewer, postmortem
+):
+    ActionItemFactory(postmortem=postmortem, title="Alert on cache hit rate")
+    page = make_client(reviewer).get(review_url(postmortem)).content.decode()
+    assert page.index('id="section-lessons_learned"') < page.index("Alert on cache hit rate")
