@@ -14,6 +14,7 @@ from core.forms import (
 )
 from core.models import Role
 from incidents.models import Service, Severity
+from postmortems.anchors import CONTEXT_MAX_LENGTH, QUOTE_MAX_LENGTH
 from postmortems.models import (
     SURVEY_QUESTIONS,
     Comment,
@@ -216,6 +217,22 @@ class CommentForm(OneSubmissionMixin, forms.ModelForm):
     parent = forms.IntegerField(
         widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1
     )
+    quote = forms.CharField(
+        label=_("Quoted text (optional)"),
+        required=False,
+        strip=True,
+        help_text=_("Select text in the section and use “Comment on selection”, or type it."),
+    )
+    # The text either side of the quote: kept short, whatever the page sends.
+    quote_prefix = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+    quote_suffix = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+    suggestion = forms.CharField(
+        label=_("Suggested replacement for the quote (optional)"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("A writer can accept it in one click: it replaces the quoted text."),
+    )
 
     class Meta:
         model = Comment
@@ -225,10 +242,24 @@ class CommentForm(OneSubmissionMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         cap_text_length(self.fields["body"], ENTRY_MAX_LENGTH)
+        cap_text_length(self.fields["quote"], QUOTE_MAX_LENGTH)
+        cap_text_length(self.fields["suggestion"], ENTRY_MAX_LENGTH)
         self.fields["section"].choices = [
             ("", _("The whole postmortem")),
             *(choice for choice in self.fields["section"].choices if choice[0]),
         ]
+
+    def clean_quote_prefix(self):
+        return self.cleaned_data["quote_prefix"][-CONTEXT_MAX_LENGTH * 4 :]
+
+    def clean_quote_suffix(self):
+        return self.cleaned_data["quote_suffix"][: CONTEXT_MAX_LENGTH * 4]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("suggestion", "").strip() and not cleaned.get("quote"):
+            self.add_error("suggestion", _("Quote the text the suggestion replaces."))
+        return cleaned
 
 
 class LibraryFilterForm(FilterForm):

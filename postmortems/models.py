@@ -425,6 +425,11 @@ class ReviewRequest(models.Model):
     approved_version = models.PositiveIntegerField(_("approved version"), null=True, blank=True)
     voided_at = models.DateTimeField(_("approval voided at"), null=True, blank=True)
     changes_requested_at = models.DateTimeField(_("changes requested at"), null=True, blank=True)
+    # The revision (section version) they last approved, asked changes of or commented on:
+    # "changes since your last review" start there. Kept across rounds.
+    reviewed_version = models.PositiveIntegerField(
+        _("last reviewed version"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["requested_at", "id"]
@@ -453,8 +458,20 @@ class ReviewRequest(models.Model):
         return ReviewerState.COMMENTED if commented else ReviewerState.WAITING
 
 
+class SuggestionStatus(models.TextChoices):
+    NONE = "", _("no suggestion")
+    OPEN = "open", _("suggested")
+    ACCEPTED = "accepted", _("accepted")
+    DISMISSED = "dismissed", _("dismissed")
+
+
 class Comment(MarkdownRenderedModel, TimeStampedModel):
-    """A review comment, optionally on one section; replies hang off a top-level comment."""
+    """A review comment, optionally on one section; replies hang off a top-level comment.
+
+    A comment on a section may quote the text it is about (``quote`` with a little text before
+    and after it, as in the W3C TextQuoteSelector; see postmortems/anchors.py) and propose
+    replacement text for the quote (``suggestion``), which a writer accepts or dismisses.
+    """
 
     postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
@@ -476,6 +493,20 @@ class Comment(MarkdownRenderedModel, TimeStampedModel):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    quote = models.CharField(_("quoted text"), max_length=1000, blank=True)
+    quote_prefix = models.CharField(_("text before the quote"), max_length=64, blank=True)
+    quote_suffix = models.CharField(_("text after the quote"), max_length=64, blank=True)
+    # The revision (the postmortem's version) the comment was made on; a number, not a link,
+    # so the comment outlives any revision.
+    revision_number = models.PositiveIntegerField(_("made on version"), null=True, blank=True)
+    suggestion = models.TextField(_("suggested text"), blank=True)
+    suggestion_status = models.CharField(
+        _("suggestion"), max_length=10, blank=True, choices=SuggestionStatus.choices
+    )
+    suggestion_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    suggestion_decided_at = models.DateTimeField(_("suggestion decided at"), null=True, blank=True)
 
     markdown_fields = ("body",)
 
@@ -487,6 +518,17 @@ class Comment(MarkdownRenderedModel, TimeStampedModel):
                 fields=["postmortem", "resolved_at"],
                 condition=models.Q(parent__isnull=True),
                 name="comment_open_threads_idx",
+            ),
+        ]
+        constraints = [
+            # A quote belongs to a section, and a suggestion replaces a quote.
+            models.CheckConstraint(
+                condition=models.Q(quote="") | ~models.Q(section=""),
+                name="comment_quote_has_section",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(suggestion="") | ~models.Q(quote=""),
+                name="comment_suggestion_has_quote",
             ),
         ]
 

@@ -12,9 +12,18 @@ from django.utils.translation import ngettext
 
 from actions.selectors import approval_blockers, needs_no_actions_confirmation
 from core import events
+from core.forms import SECTION_MAX_LENGTH
 from core.models import Role, User
 from incidents.models import Status as IncidentStatus
 from postmortems import survey
+from postmortems.anchors import (
+    CONTEXT_MAX_LENGTH,
+    QUOTE_MAX_LENGTH,
+    collapse,
+    normalise,
+    plain_text,
+)
+from postmortems.anchors import source_span as quote_in_source
 from postmortems.audit import record_audit
 from postmortems.models import (
     AuditAction,
@@ -22,10 +31,18 @@ from postmortems.models import (
     Postmortem,
     PostmortemStatus,
     ReviewRequest,
+    SuggestionStatus,
 )
 from postmortems.notifications import notify
+from postmortems.sections import SECTIONS_BY_FIELD
 from postmortems.selectors import published_record
-from postmortems.services import PostmortemError, changed_in_round, void_approvals
+from postmortems.services import (
+    PostmortemError,
+    changed_in_round,
+    lock_postmortem,
+    postmortem_save_sections,
+    void_approvals,
+)
 
 S = PostmortemStatus
 
@@ -142,12 +159,15 @@ def request_changes(*, postmortem: Postmortem, actor: User, comment: str) -> Pos
     _require_status(postmortem, {S.IN_REVIEW}, _("request changes to"))
     if not comment.strip():
         raise TransitionRefused(_("Say what needs to change: the comment is required."))
-    Comment.objects.create(postmortem=postmortem, author=actor, body=comment)
+    Comment.objects.create(
+        postmortem=postmortem, author=actor, body=comment, revision_number=postmortem.version
+    )
     request, _created = ReviewRequest.objects.get_or_create(
         postmortem=postmortem, reviewer=actor, defaults={"requested_by": actor}
     )
     request.changes_requested_at = timezone.now()
-    request.save(update_fields=["changes_requested_at"])
+    request.reviewed_version = postmortem.version
+    request.save(update_fields=["changes_requested_at", "reviewed_version"])
     from_status = postmortem.status
     postmortem.status = S.CHANGES_REQUESTED
     postmortem.save(update_fields=["status", "updated_at"])
@@ -215,7 +235,8 @@ def approve(
     request.approved_at = timezone.now()
     request.approved_version = postmortem.content_version
     request.voided_at = None
-    request.save(update_fields=["approved_at", "approved_version", "voided_at"])
+    request.reviewed_version = postmortem.version
+    request.save(update_fields=["approved_at", "approved_version", "voided_at", "reviewed_version"])
     from_status = postmortem.status
     if approvals(postmortem) >= settings.POSTMORTEM_REQUIRED_APPROVALS:
         postmortem.status = S.APPROVED
@@ -324,19 +345,52 @@ def withdraw_approval(*, postmortem: Postmortem, actor: User, reason: str) -> Po
 
 @transaction.atomic
 def add_comment(
-    *, postmortem: Postmortem, actor: User, body: str, section: str = "", parent=None
+    *,
+    postmortem: Postmortem,
+    actor: User,
+    body: str,
+    section: str = "",
+    parent=None,
+    quote: str = "",
+    prefix: str = "",
+    suffix: str = "",
+    suggestion: str = "",
 ) -> Comment:
+    """Post a comment or a reply. A comment on a section may quote the text it is about (as the
+    reader sees it) and suggest replacement text for the quote."""
     if not body.strip():
         raise PostmortemError(_("Write something before posting the comment."))
     if parent is not None and parent.parent_id is not None:
         parent = parent.parent  # replies stay one level deep
+    quote = "" if parent else normalise(quote)
+    suggestion = "" if parent or not quote else suggestion
+    if parent is None and section and section not in SECTIONS_BY_FIELD:
+        raise PostmortemError(_("This postmortem has no such section: choose one from the list."))
+    if quote:
+        _check_quote(postmortem, section, quote)
+    if suggestion.strip() and not _document_open(postmortem):
+        raise PostmortemError(
+            _(
+                "It is %(status)s, so its text cannot take a suggestion now: say what to "
+                "change in the comment instead."
+            )
+            % {"status": postmortem.get_status_display().lower()}
+        )
     comment = Comment.objects.create(
         postmortem=postmortem,
         author=actor,
         body=body,
         section="" if parent else section,
         parent=parent,
+        quote=quote,
+        # Some of the text either side tells repeats of the quote apart.
+        quote_prefix=collapse(prefix).lstrip()[-CONTEXT_MAX_LENGTH:] if quote else "",
+        quote_suffix=collapse(suffix).rstrip()[:CONTEXT_MAX_LENGTH] if quote else "",
+        revision_number=postmortem.version,
+        suggestion=suggestion if suggestion.strip() else "",
+        suggestion_status=SuggestionStatus.OPEN if suggestion.strip() else SuggestionStatus.NONE,
     )
+    postmortem.review_requests.filter(reviewer=actor).update(reviewed_version=postmortem.version)
     thread = (
         [parent.author, *(r.author for r in parent.replies.select_related("author"))]
         if parent
@@ -349,6 +403,116 @@ def add_comment(
         recipients=[*_writers(postmortem), *_reviewers(postmortem), *thread],
         thread=thread,
         comment=comment,
+    )
+    return comment
+
+
+def _document_open(postmortem) -> bool:
+    return postmortem.status in (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED)
+
+
+def _check_quote(postmortem, section: str, quote: str) -> None:
+    if not section:
+        raise PostmortemError(_("Choose the section the quoted text is in."))
+    if len(quote) > QUOTE_MAX_LENGTH:
+        raise PostmortemError(
+            _("Quote at most %(limit)s characters (this has %(length)s): select less text.")
+            % {"limit": QUOTE_MAX_LENGTH, "length": len(quote)}
+        )
+    if quote not in plain_text(getattr(postmortem, f"{section}_html")):
+        raise PostmortemError(
+            _(
+                "The quoted text is not in %(section)s as it reads now (it may have changed "
+                "since you opened the page). Your comment is kept below: check the quote, or "
+                "clear it to comment on the whole section."
+            )
+            % {"section": SECTIONS_BY_FIELD[section].title}
+        )
+
+
+def _lock_suggestion(comment: Comment, actor: User) -> Comment:
+    comment = Comment.objects.select_for_update().select_related("postmortem").get(pk=comment.pk)
+    postmortem = comment.postmortem
+    if not (actor.is_staff or postmortem.is_writer(actor)):
+        raise PostmortemError(_("Only its writers and staff may accept or dismiss a suggestion."))
+    if comment.suggestion_status != SuggestionStatus.OPEN:
+        raise PostmortemError(
+            _("This suggestion was already %(decision)s.")
+            % {"decision": comment.get_suggestion_status_display()}
+            if comment.suggestion_status
+            else _("This comment suggests no text.")
+        )
+    return comment
+
+
+@transaction.atomic
+def accept_suggestion(*, comment: Comment, actor: User) -> Comment:
+    """Put the suggested text in place of the quote, as a new revision made by ``actor`` through
+    the ordinary editing path (so history, approvals and the round's changes follow)."""
+    comment = _lock_suggestion(comment, actor)
+    postmortem = lock_postmortem(comment.postmortem_id)
+    text = getattr(postmortem, comment.section)
+    spans = quote_in_source(text, comment.quote)
+    if len(spans) != 1:
+        if spans:
+            refusal = _(
+                "The quoted text appears more than once in %(section)s, so it is not clear "
+                "which to replace: edit the section by hand, or dismiss the suggestion."
+            )
+        else:
+            refusal = _(
+                "The quoted text no longer appears in %(section)s exactly once as written, so "
+                "the suggestion cannot be applied by itself: edit the section by hand, or "
+                "dismiss the suggestion."
+            )
+        raise PostmortemError(refusal % {"section": SECTIONS_BY_FIELD[comment.section].title})
+    start, end = spans[0]
+    new_text = text[:start] + comment.suggestion + text[end:]
+    if len(new_text) > SECTION_MAX_LENGTH:
+        raise PostmortemError(
+            _("With the suggestion, the section would be over %(limit)s characters.")
+            % {"limit": SECTION_MAX_LENGTH}
+        )
+    postmortem_save_sections(
+        postmortem_id=postmortem.pk,
+        editor=actor,
+        texts={comment.section: new_text},
+        loaded_version=postmortem.version,
+        note=_("Accepted a suggestion by %(name)s") % {"name": comment.author.display_name},
+    )
+    now = timezone.now()
+    comment.suggestion_status = SuggestionStatus.ACCEPTED
+    comment.suggestion_decided_by = actor
+    comment.suggestion_decided_at = now
+    comment.resolved_at = comment.resolved_at or now
+    comment.resolved_by = comment.resolved_by or actor
+    comment.save(
+        update_fields=[
+            "suggestion_status",
+            "suggestion_decided_by",
+            "suggestion_decided_at",
+            "resolved_at",
+            "resolved_by",
+            "updated_at",
+        ]
+    )
+    return comment
+
+
+@transaction.atomic
+def dismiss_suggestion(*, comment: Comment, actor: User) -> Comment:
+    """Keep the text as it is; the thread stays open for the discussion."""
+    comment = _lock_suggestion(comment, actor)
+    comment.suggestion_status = SuggestionStatus.DISMISSED
+    comment.suggestion_decided_by = actor
+    comment.suggestion_decided_at = timezone.now()
+    comment.save(
+        update_fields=[
+            "suggestion_status",
+            "suggestion_decided_by",
+            "suggestion_decided_at",
+            "updated_at",
+        ]
     )
     return comment
 

@@ -23,6 +23,7 @@ from core.models import User
 from core.search import RankedSearch, ranked, title_query
 from incidents.models import Incident, Service, TimelineEntry
 from incidents.selectors import incident_facts_q, incident_timeline, team_q
+from postmortems.anchors import Anchor, highlight
 from postmortems.diff import diff_sections
 from postmortems.models import (
     AuditEntry,
@@ -70,10 +71,76 @@ def review_threads(postmortem: Postmortem) -> list[Comment]:
     replies = Prefetch("replies", queryset=Comment.objects.select_related("author"))
     threads = (
         postmortem.comments.filter(parent__isnull=True)
-        .select_related("author", "resolved_by")
+        .select_related("author", "resolved_by", "suggestion_decided_by")
         .prefetch_related(replies)
     )
     return sorted(threads, key=lambda thread: (thread.resolved_at is not None, thread.created_at))
+
+
+@dataclass
+class ReviewSection:
+    """One section of the document on the review page: its HTML with the quotes of its
+    comments highlighted, and its threads (each marked ``outdated`` when its quote is gone)."""
+
+    section: object
+    text: str
+    html: str
+    threads: list
+
+
+def review_document(postmortem: Postmortem, threads: list[Comment]) -> list[ReviewSection]:
+    """Every section in document order with its threads; a thread's quote is looked for in
+    the section as it reads now (see postmortems/anchors.py)."""
+    by_section: dict[str, list[Comment]] = {}
+    for thread in threads:
+        thread.outdated = False
+        if thread.section:
+            by_section.setdefault(thread.section, []).append(thread)
+    document = []
+    for section, text, html in postmortem.sections():
+        section_threads = by_section.get(section.field, [])
+        quoted = [
+            Anchor(t.pk, t.quote, t.quote_prefix, t.quote_suffix)
+            for t in section_threads
+            if t.quote
+        ]
+        marked, found = highlight(html, quoted)
+        for thread in section_threads:
+            thread.outdated = bool(thread.quote) and thread.pk not in found
+        document.append(ReviewSection(section, text, marked, section_threads))
+    return document
+
+
+@dataclass
+class ChangesSinceReview:
+    from_version: int
+    to_version: int
+    changes: list
+    missing: bool = False  # the revision they reviewed is not in the history
+
+
+def changes_since_review(postmortem: Postmortem, user) -> ChangesSinceReview | None:
+    """What changed in the sections since the revision ``user`` last approved, asked changes
+    of or commented on; None when they never reviewed it. Two or three queries."""
+    reviewed = [
+        *postmortem.review_requests.filter(
+            reviewer=user, reviewed_version__isnull=False
+        ).values_list("reviewed_version", flat=True),
+        *postmortem.comments.filter(author=user, revision_number__isnull=False)
+        .values_list("revision_number", flat=True)
+        .order_by("-revision_number")[:1],
+    ]
+    if not reviewed:
+        return None
+    last = max(reviewed)
+    if last >= postmortem.version:
+        return ChangesSinceReview(last, postmortem.version, [])
+    old = postmortem.revisions.filter(number=last).first()
+    if old is None:
+        return ChangesSinceReview(last, postmortem.version, [], missing=True)
+    return ChangesSinceReview(
+        last, postmortem.version, diff_sections(old.content, postmortem.section_texts())
+    )
 
 
 def activity_feed(postmortem: Postmortem, limit: int = 50) -> QuerySet[AuditEntry]:

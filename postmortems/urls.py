@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("<str:reference>/survey/", survey_views.survey_results, name="survey"),
     path("<str:reference>/survey/answer/", survey_views.survey_answer, name="survey-answer"),
+    path(
+        "<str:reference>/comments/<int:pk>/suggestion/",
+        views.comment_suggestion,
+        name="comment-suggestion",
+    ),
     path("<str:reference>/history/", views.postmortem_history, name="history"),
     path("<str:reference>/history/compare/", views.postmortem_compare, name="compare"),
     path("<str:reference>/history/<int:number>/restore/", views.postmortem_restore, name="restore"),

@@ -53,11 +53,13 @@ from postmortems.sections import AMENDABLE_SECTIONS, SECTION_FIELDS, SECTIONS_BY
 from postmortems.selectors import (
     activity_feed,
     amendment_list,
+    changes_since_review,
     library,
     postmortem_for_reference,
     postmortem_list,
     public_summaries,
     published_incident,
+    review_document,
     review_queue,
     review_threads,
     reviewer_panel,
@@ -482,9 +484,14 @@ def _perform_review_action(action, form, postmortem, user):
         body=data["body"],
         section=data["section"],
         parent=parent,
+        quote=data["quote"],
+        prefix=data["quote_prefix"],
+        suffix=data["quote_suffix"],
+        suggestion=data["suggestion"],
     )
     review_url = reverse("postmortems:review", args=[postmortem.incident.reference])
-    form.record_submission(f"{review_url}#comment-{comment.parent_id or comment.pk}")
+    form.posted_at = f"{review_url}#comment-{comment.parent_id or comment.pk}"
+    form.record_submission(form.posted_at)
     return _("Comment posted.")
 
 
@@ -504,7 +511,9 @@ def _offered_review_actions(postmortem, user) -> set[str]:
 
 @require_http_methods(["GET", "POST"])
 def postmortem_review(request, reference):
-    """The review page: state, reviewers, gates, comments and activity, and every review action.
+    """The review page: the whole document with its comments anchored to the text they quote,
+    the changes since this reviewer's last review, the state, reviewers, gates and activity, and
+    every review action.
 
     A refused action re-renders the page with the form as typed and the reason it was refused.
     """
@@ -527,10 +536,17 @@ def postmortem_review(request, reference):
                 form.add_error(None, str(refusal))
             else:
                 messages.success(request, message)
+                # A new comment is shown where it sits, under its section or its thread.
+                if posted_at := getattr(form, "posted_at", None):
+                    return redirect(posted_at)
                 return redirect("postmortems:review", reference=reference)
         elif action == "comment" and "parent" in form.errors:
             forms["comment"] = _as_new_comment(request.POST, REPLY_TARGET_MISSING)
     threads = review_threads(postmortem)
+    document = review_document(postmortem, threads)
+    comment_form = forms["comment"]
+    is_writer = postmortem.is_writer(request.user) or request.user.is_staff
+    entries, show_dates = _review_timeline(postmortem)
     return render(
         request,
         "postmortems/postmortem_review.html",
@@ -539,6 +555,18 @@ def postmortem_review(request, reference):
             "incident": postmortem.incident,
             "forms": forms,
             "failed_action": action,
+            "document": document,
+            "action_items": postmortem_action_items(postmortem),
+            "entries": entries,
+            "show_dates": show_dates,
+            "general_threads": [thread for thread in threads if not thread.section],
+            # A refused comment on a section comes back in that section's form, as typed.
+            "failed_section": comment_form.data.get("section", "")
+            if action == "comment" and comment_form.data.get("from_section")
+            else "",
+            "changes_since_review": changes_since_review(postmortem, request.user),
+            "may_decide_suggestions": is_writer
+            and postmortem.status not in (PostmortemStatus.APPROVED, PostmortemStatus.PUBLISHED),
             # A refusal of an action whose form the page does not show is shown on its own.
             "stray_refusal": forms[action]
             if action and action not in _offered_review_actions(postmortem, request.user)
@@ -551,7 +579,7 @@ def postmortem_review(request, reference):
             "empty_sections": postmortem.empty_required_sections(),
             "action_blockers": approval_blockers(postmortem),
             "no_action_items": needs_no_actions_confirmation(postmortem),
-            "is_writer": postmortem.is_writer(request.user) or request.user.is_staff,
+            "is_writer": is_writer,
             "may_review": review.may_review(postmortem, request.user),
             "changed_this_round": changed_in_round(postmortem, request.user),
             "can_edit": postmortem.can_edit(request.user),
@@ -656,6 +684,43 @@ def postmortem_amendment(request, reference):
             and amendments.may_approve_amendment(amendment, request.user),
         },
     )
+
+
+def _review_timeline(postmortem):
+    """The timeline the review page shows with the document: as published once it is."""
+    published = published_incident(postmortem)
+    if published is not None:
+        _incident, _services, entries = published
+        return entries, len({timezone.localtime(e.occurred_at).date() for e in entries}) > 1
+    return incident_timeline(postmortem.incident)
+
+
+SUGGESTION_DECISIONS = {
+    "accept": (
+        review.accept_suggestion,
+        gettext_lazy("Suggestion accepted: saved as a new version."),
+    ),
+    "dismiss": (review.dismiss_suggestion, gettext_lazy("Suggestion dismissed.")),
+}
+
+
+@require_POST
+def comment_suggestion(request, reference, pk):
+    """A writer accepts (one click: the quote is replaced as a new revision) or dismisses a
+    suggestion. A refusal says why, on the review page."""
+    postmortem = _get_postmortem_for_read(request, reference)
+    comment = get_object_or_404(Comment, pk=pk, postmortem=postmortem, parent__isnull=True)
+    decision = SUGGESTION_DECISIONS.get(request.POST.get("decision", ""))
+    if decision is None:
+        return HttpResponse(status=400)
+    decide, done = decision
+    try:
+        decide(comment=comment, actor=request.user)
+    except PostmortemError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, str(done))
+    return redirect(f"{reverse('postmortems:review', args=[reference])}#comment-{comment.pk}")
 
 
 @require_POST
