@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import date_in_range_q, validate_date_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import FieldChangeRecord, Role, TimeStampedModel
-from core.search import stored_search_vector
+from core.search import stored_french_vector, stored_search_vector
 from postmortems.models import Postmortem, readable_by_q
 
 
@@ -240,6 +240,7 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
     )
 
     search_vector = stored_search_vector(("title", "A"), ("description", "C"))
+    search_vector_fr = stored_french_vector(("title", "A"), ("description", "C"))
 
     markdown_fields = ("description",)
     objects = ActionItemQuerySet.as_manager()
@@ -319,6 +320,11 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
             ),
             # Full-text search, and typo-tolerant title search (trigram word similarity).
             GinIndex(fields=["search_vector"], name="action_item_search_idx"),
+            GinIndex(
+                fields=["search_vector_fr"],
+                condition=Q(search_vector_fr__isnull=False),
+                name="action_item_search_fr_idx",
+            ),
             GinIndex(
                 fields=["title"], opclasses=["gin_trgm_ops"], name="action_item_title_trgm_idx"
             ),

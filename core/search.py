@@ -13,13 +13,15 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connections, models
-from django.db.models import Count, ExpressionWrapper, F, Func, Q, Value, Window
+from django.db.models import Case, Count, ExpressionWrapper, F, Func, Q, Value, When, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 SEARCH_CONFIG = "english"
+# French text is also stemmed as French, accents dropped (core migration 0007 creates it).
+FRENCH_CONFIG = "hindsight_french"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -38,6 +40,30 @@ def stored_search_vector(*weighted_fields: tuple[str, str]) -> models.GeneratedF
     )
 
 
+def stored_french_vector(*weighted_fields: tuple[str, str]) -> models.GeneratedField:
+    """For a text written in French (more French than English common words, as
+    ``hindsight_is_french`` counts them), its words stemmed as French with accents dropped,
+    weighted like ``stored_search_vector``; null for any other text, whose search
+    ``stored_search_vector`` serves alone, exactly as before (partial GIN-index it)."""
+    texts = [
+        Coalesce(field, Value(""), output_field=models.TextField()) for field, _ in weighted_fields
+    ]
+    whole = texts[0]
+    for text in texts[1:]:
+        whole = Concat(whole, Value(" "), text, output_field=models.TextField())
+    vector = None
+    for text, (_field, weight) in zip(texts, weighted_fields, strict=True):
+        part = SearchVector(text, weight=weight, config=FRENCH_CONFIG)
+        vector = part if vector is None else vector + part
+    is_french = Func(whole, function="hindsight_is_french", output_field=models.BooleanField())
+    return models.GeneratedField(
+        expression=Case(When(is_french, then=vector), default=Value(None)),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+        editable=False,
+    )
+
+
 def search_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())[:12]
 
@@ -49,6 +75,15 @@ def prefix_query(text: str) -> SearchQuery | None:
         return None
     raw = " & ".join(f"{word}:*" for word in words)
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+
+
+def french_prefix_query(text: str) -> SearchQuery | None:
+    """``prefix_query`` stemmed as French, for the French vectors."""
+    words = search_words(text)
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*" for word in words)
+    return SearchQuery(raw, search_type="raw", config=FRENCH_CONFIG)
 
 
 def title_query(text: str) -> SearchQuery | None:
@@ -122,10 +157,10 @@ def markdown_as_plain_text(expression) -> Func:
     return expression
 
 
-def headline(expression, query) -> SearchHeadline:
+def headline(expression, query, config: str = SEARCH_CONFIG) -> SearchHeadline:
     """A highlighted snippet of Markdown ``expression``, in plain text."""
     return SearchHeadline(
-        markdown_as_plain_text(expression), query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
+        markdown_as_plain_text(expression), query, config=config, **HEADLINE_OPTIONS
     )
 
 
@@ -162,6 +197,7 @@ class RankedSearch:
         self._title_field = title_field
         self._snippet_of = snippet_of
         self._query = prefix_query(text)
+        self._query_fr = french_prefix_query(text)
         self._title_in = title_in
         self._typo_step = None  # decided by the first count or page
         self._total = None  # every match, counted with the first page read
@@ -172,14 +208,21 @@ class RankedSearch:
             return self._queryset.filter(
                 **{f"{self._title_field}__trigram_word_similar": self._text}
             )
-        full_text = Q(search_vector=self._query)
+        full_text = Q(search_vector=self._query) | Q(search_vector_fr=self._query_fr)
         if self._title_in is not None:
             field, ids = self._title_in
             full_text |= Q(_EqualsAny(field, ArraySubquery(ids.order_by())))
         return self._queryset.filter(full_text)
 
+    def _text_rank(self):
+        """A text written in French ranks by its French words; any other exactly as before."""
+        return Coalesce(
+            SearchRank(F("search_vector_fr"), self._query_fr),
+            SearchRank(F("search_vector"), self._query),
+        )
+
     def _rank(self):
-        rank = SearchRank(F("search_vector"), self._query)
+        rank = self._text_rank()
         if self._title_field:
             rank = rank + TrigramWordSimilarity(self._text, self._title_field) / 2
         return rank
@@ -210,8 +253,7 @@ class RankedSearch:
         more than 0.5 below the bar cannot reach the page; the others are fully ranked. The
         result is the same as ranking every match; a common word's matches mostly drop out.
         """
-        text_rank = SearchRank(F("search_vector"), self._query)
-        matches = self._matches().order_by().annotate(text_rank=text_rank)
+        matches = self._matches().order_by().annotate(text_rank=self._text_rank())
         columns = ["pk", "text_rank"]
         if self._title_in is not None:
             # Projected, "IN" is a hash lookup per row; "= ANY" would search the whole array.
@@ -289,6 +331,15 @@ class RankedSearch:
             params,
         )
 
+    def _snippet(self):
+        return Case(
+            When(
+                search_vector_fr__isnull=False,
+                then=headline(self._snippet_of, self._query_fr, config=FRENCH_CONFIG),
+            ),
+            default=headline(self._snippet_of, self._query),
+        )
+
     def __len__(self) -> int:
         return self.count()
 
@@ -315,7 +366,7 @@ class RankedSearch:
         else:
             rows = list(
                 self._queryset.filter(pk__in=ids)
-                .annotate(rank=self._rank(), snippet=headline(self._snippet_of, self._query))
+                .annotate(rank=self._rank(), snippet=self._snippet())
                 .order_by("-rank", "-pk")
             )
         self._fetched = (start, page.stop, rows) if page.stop is not None else None
