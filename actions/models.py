@@ -61,6 +61,7 @@ LIST_DEFERRED_POSTMORTEM_FIELDS = (
     *(f"{field}_html" for field in Postmortem.markdown_fields),
     "published_record",
     "search_vector",
+    "search_vector_fr",
 )
 
 
@@ -123,10 +124,12 @@ class ActionItemQuerySet(models.QuerySet):
         the incident's reference, title and severity, never the postmortem's text."""
         return self.select_related("owner", "postmortem__incident").defer(
             "search_vector",
+            "search_vector_fr",
             *(f"postmortem__{field}" for field in LIST_DEFERRED_POSTMORTEM_FIELDS),
             "postmortem__incident__customer_impact",
             "postmortem__incident__customer_impact_html",
             "postmortem__incident__search_vector",
+            "postmortem__incident__search_vector_fr",
         )
 
 
