@@ -86,13 +86,13 @@ def french_prefix_query(text: str) -> SearchQuery | None:
     return SearchQuery(raw, search_type="raw", config=FRENCH_CONFIG)
 
 
-def title_query(text: str) -> SearchQuery | None:
+def title_query(text: str, config: str = SEARCH_CONFIG) -> SearchQuery | None:
     """Like ``prefix_query``, but matching only what a vector weighs A: its title."""
     words = search_words(text)
     if not words:
         return None
     raw = " & ".join(f"{word}:*A" for word in words)
-    return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+    return SearchQuery(raw, search_type="raw", config=config)
 
 
 class _EqualsAny(Func):

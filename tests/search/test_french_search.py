@@ -102,3 +102,9 @@ def test_english_text_ranks_exactly_as_before_beside_french_text(author_client):
     found = [i.pk for i in incidents]
     assert count == 4 and french.pk in found
     assert [pk for pk in found if pk != french.pk] == english_ranked
+
+
+def test_a_postmortem_is_found_by_its_french_incidents_title(author_client, french_incident):
+    postmortem = PostmortemFactory(incident=french_incident, status=PostmortemStatus.PUBLISHED)
+    postmortems, count = _group(author_client, "postmortems", "réseaux")
+    assert count == 1 and postmortems[0] == postmortem
