@@ -15,9 +15,10 @@ SEARCH_COUNT_CAP = 1000
 
 
 def _page_number(value) -> int:
-    """The page number a paginator would read from ``value`` (1 when not a number)."""
+    """The page number a paginator would read from ``value`` (1 when not a number), kept
+    within what a database offset takes: past the last page the paginator reads that page."""
     try:
-        return max(1, int(value))
+        return min(max(1, int(value)), 1_000_000)
     except (TypeError, ValueError):
         return 1
 
