@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from core.dates import date_in_range_q, validate_date_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import FieldChangeRecord, Role, TimeStampedModel
-from core.search import stored_search_vector
+from core.search import stored_french_vector, stored_search_vector
 from postmortems.models import Postmortem, readable_by_q
 
 
@@ -62,6 +62,7 @@ LIST_DEFERRED_POSTMORTEM_FIELDS = (
     *(f"{field}_html" for field in Postmortem.markdown_fields),
     "published_record",
     "search_vector",
+    "search_vector_fr",
 )
 
 
@@ -124,10 +125,12 @@ class ActionItemQuerySet(models.QuerySet):
         the incident's reference, title and severity, never the postmortem's text."""
         return self.select_related("owner", "postmortem__incident").defer(
             "search_vector",
+            "search_vector_fr",
             *(f"postmortem__{field}" for field in LIST_DEFERRED_POSTMORTEM_FIELDS),
             "postmortem__incident__customer_impact",
             "postmortem__incident__customer_impact_html",
             "postmortem__incident__search_vector",
+            "postmortem__incident__search_vector_fr",
         )
 
 
@@ -241,6 +244,7 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
     )
 
     search_vector = stored_search_vector(("title", "A"), ("description", "C"))
+    search_vector_fr = stored_french_vector(("title", "A"), ("description", "C"))
 
     markdown_fields = ("description",)
     objects = ActionItemQuerySet.as_manager()
@@ -320,6 +324,11 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
             ),
             # Full-text search, and typo-tolerant title search (trigram word similarity).
             GinIndex(fields=["search_vector"], name="action_item_search_idx"),
+            GinIndex(
+                fields=["search_vector_fr"],
+                condition=Q(search_vector_fr__isnull=False),
+                name="action_item_search_fr_idx",
+            ),
             GinIndex(
                 fields=["title"], opclasses=["gin_trgm_ops"], name="action_item_title_trgm_idx"
             ),

@@ -1,5 +1,9 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.paginator import Paginator
+
+from core.snapshots import snapshot
 
 
 def filtered_list_context(request, form_class, select, *, count=None, **select_kwargs) -> dict:
@@ -23,3 +27,18 @@ def filtered_list_context(request, form_class, select, *, count=None, **select_k
         "page": page,
         "is_filtered": bool(filters),
     }
+
+
+def kept_count(name: str, *parts) -> Callable:
+    """A ``count`` for ``filtered_list_context``: the results' count kept until the data
+    changes (core/snapshots.py), under the filters and ``parts`` (who is looking, today...).
+    Counting every incident or postmortem grows with the data; a kept count costs one query."""
+
+    def count(filters: dict, results) -> int:
+        key = (
+            *parts,
+            sorted((name, repr(value)) for name, value in filters.items() if name != "sort"),
+        )
+        return snapshot(name, key, results.count).value
+
+    return count

@@ -13,13 +13,15 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connections, models
-from django.db.models import ExpressionWrapper, F, Func, Q, Value
+from django.db.models import Case, Count, ExpressionWrapper, F, Func, Q, Value, When, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 SEARCH_CONFIG = "english"
+# French text is also stemmed as French, accents dropped (core migration 0007 creates it).
+FRENCH_CONFIG = "hindsight_french"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -38,6 +40,30 @@ def stored_search_vector(*weighted_fields: tuple[str, str]) -> models.GeneratedF
     )
 
 
+def stored_french_vector(*weighted_fields: tuple[str, str]) -> models.GeneratedField:
+    """For a text written in French (more French than English common words, as
+    ``hindsight_is_french`` counts them), its words stemmed as French with accents dropped,
+    weighted like ``stored_search_vector``; null for any other text, whose search
+    ``stored_search_vector`` serves alone, exactly as before (partial GIN-index it)."""
+    texts = [
+        Coalesce(field, Value(""), output_field=models.TextField()) for field, _ in weighted_fields
+    ]
+    whole = texts[0]
+    for text in texts[1:]:
+        whole = Concat(whole, Value(" "), text, output_field=models.TextField())
+    vector = None
+    for text, (_field, weight) in zip(texts, weighted_fields, strict=True):
+        part = SearchVector(text, weight=weight, config=FRENCH_CONFIG)
+        vector = part if vector is None else vector + part
+    is_french = Func(whole, function="hindsight_is_french", output_field=models.BooleanField())
+    return models.GeneratedField(
+        expression=Case(When(is_french, then=vector), default=Value(None)),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+        editable=False,
+    )
+
+
 def search_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())[:12]
 
@@ -51,13 +77,22 @@ def prefix_query(text: str) -> SearchQuery | None:
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
-def title_query(text: str) -> SearchQuery | None:
+def french_prefix_query(text: str) -> SearchQuery | None:
+    """``prefix_query`` stemmed as French, for the French vectors."""
+    words = search_words(text)
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*" for word in words)
+    return SearchQuery(raw, search_type="raw", config=FRENCH_CONFIG)
+
+
+def title_query(text: str, config: str = SEARCH_CONFIG) -> SearchQuery | None:
     """Like ``prefix_query``, but matching only what a vector weighs A: its title."""
     words = search_words(text)
     if not words:
         return None
     raw = " & ".join(f"{word}:*A" for word in words)
-    return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+    return SearchQuery(raw, search_type="raw", config=config)
 
 
 class _EqualsAny(Func):
@@ -122,10 +157,10 @@ def markdown_as_plain_text(expression) -> Func:
     return expression
 
 
-def headline(expression, query) -> SearchHeadline:
+def headline(expression, query, config: str = SEARCH_CONFIG) -> SearchHeadline:
     """A highlighted snippet of Markdown ``expression``, in plain text."""
     return SearchHeadline(
-        markdown_as_plain_text(expression), query, config=SEARCH_CONFIG, **HEADLINE_OPTIONS
+        markdown_as_plain_text(expression), query, config=config, **HEADLINE_OPTIONS
     )
 
 
@@ -149,10 +184,11 @@ def _count_up_to(queryset, limit: int) -> int:
 class RankedSearch:
     """The matches of one search, fetched lazily the way a page needs them.
 
-    Counting reads the matches alone; a page ranks only ids in a narrow subquery, then fetches
-    those rows (and computes their snippets) by id, so no wide row is sorted. Titles a typo away
-    are a second step, taken only when full text finds nothing: OR-ed into every query, the
-    trigram test forced a scan of every title even when full text had plenty to show.
+    A page ranks only ids in a narrow statement that also counts the matches it reads (one
+    read of the matches for both), then fetches those rows (and computes their snippets) by id,
+    so no wide row is sorted. Titles a typo away are a second step, taken only when full text
+    finds nothing: OR-ed into every query, the trigram test forced a scan of every title even
+    when full text had plenty to show.
     """
 
     def __init__(self, queryset, *, text: str, title_field: str | None, snippet_of, title_in=None):
@@ -161,38 +197,53 @@ class RankedSearch:
         self._title_field = title_field
         self._snippet_of = snippet_of
         self._query = prefix_query(text)
+        self._query_fr = french_prefix_query(text)
         self._title_in = title_in
-        self._typo_step = None  # decided by the first count
+        self._typo_step = None  # decided by the first count or page
+        self._total = None  # every match, counted with the first page read
+        self._fetched = None  # (start, stop, rows) of the last page read
 
     def _matches(self):
         if self._typo_step:
             return self._queryset.filter(
                 **{f"{self._title_field}__trigram_word_similar": self._text}
             )
-        full_text = Q(search_vector=self._query)
+        full_text = Q(search_vector=self._query) | Q(search_vector_fr=self._query_fr)
         if self._title_in is not None:
             field, ids = self._title_in
             full_text |= Q(_EqualsAny(field, ArraySubquery(ids.order_by())))
         return self._queryset.filter(full_text)
 
+    def _text_rank(self):
+        """A text written in French ranks by its French words; any other exactly as before."""
+        return Coalesce(
+            SearchRank(F("search_vector_fr"), self._query_fr),
+            SearchRank(F("search_vector"), self._query),
+        )
+
     def _rank(self):
-        rank = SearchRank(F("search_vector"), self._query)
+        rank = self._text_rank()
         if self._title_field:
             rank = rank + TrigramWordSimilarity(self._text, self._title_field) / 2
         return rank
 
     def count(self, *, cap: int | None = None) -> int:
         """How many match; with a cap, counting stops at cap + 1."""
-        matches = self._matches().order_by().values("pk")
-        counted = matches.count() if cap is None else _count_up_to(matches, cap + 1)
-        if self._typo_step is None:
-            self._typo_step = bool(self._title_field) and counted == 0
-            if self._typo_step:
-                return self.count(cap=cap)
-        return counted
+        if self._total is None:
+            matches = self._matches().order_by().values("pk")
+            counted = matches.count() if cap is None else _count_up_to(matches, cap + 1)
+            if self._typo_step is None:
+                self._typo_step = bool(self._title_field) and counted == 0
+                if self._typo_step:
+                    return self.count(cap=cap)
+            if cap is None or counted <= cap:
+                self._total = counted
+            return counted
+        return self._total if cap is None else min(self._total, cap + 1)
 
-    def _page_ids(self, page: slice) -> RawSQL:
-        """The ids on ``page``, best first, in one statement that reads the matches once.
+    def _page_ids(self, page: slice) -> tuple[list[int], int]:
+        """The ids on ``page``, best first, and how many match, in one statement that reads
+        the matches once.
 
         Each match's text rank is computed once, in a materialized CTE. When a title adds
         half its similarity (at most 0.5) to the rank, a bar spares most matches that costly
@@ -202,8 +253,7 @@ class RankedSearch:
         more than 0.5 below the bar cannot reach the page; the others are fully ranked. The
         result is the same as ranking every match; a common word's matches mostly drop out.
         """
-        text_rank = SearchRank(F("search_vector"), self._query)
-        matches = self._matches().order_by().annotate(text_rank=text_rank)
+        matches = self._matches().order_by().annotate(text_rank=self._text_rank())
         columns = ["pk", "text_rank"]
         if self._title_in is not None:
             # Projected, "IN" is a hash lookup per row; "= ANY" would search the whole array.
@@ -240,11 +290,29 @@ class RankedSearch:
             ranked, ranked_params = self._fully_ranked(contenders)
             params += ranked_params
         window = f"LIMIT {stop - start} OFFSET {start}" if stop else ""
-        return RawSQL(
-            f"WITH {', '.join(ctes)} SELECT pk FROM ({ranked}) AS ranked"
-            f" ORDER BY rank DESC, pk DESC {window}",
-            params,
+        # The count comes along even when the page is past the end (a left join to no rows).
+        sql = (
+            f"WITH {', '.join(ctes)} SELECT counted.total, paged.pk"
+            " FROM (SELECT COUNT(*) AS total FROM matches) AS counted LEFT JOIN"
+            f" (SELECT pk, rank FROM ({ranked}) AS ranked ORDER BY rank DESC, pk DESC {window})"
+            " AS paged ON true ORDER BY paged.rank DESC, paged.pk DESC"
         )
+        with connections[self._queryset.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [pk for _total, pk in rows if pk is not None], rows[0][0]
+
+    def _typo_page_ids(self, page: slice) -> tuple[list[int], int | None]:
+        """The ids on ``page`` of titles a typo away, best first, and how many match (unknown
+        when the page is past the end)."""
+        ranked = (
+            self._matches()
+            .annotate(rank=self._rank(), total=Window(Count("*")))
+            .order_by("-rank", "-pk")
+            .values_list("pk", "total")
+        )
+        rows = list(ranked[page])
+        return [pk for pk, _total in rows], rows[0][1] if rows else None
 
     def _fully_ranked(self, rows: str) -> tuple[str, tuple]:
         """SQL for the pk and rank of ``rows`` (a CTE of pk and text_rank): their text rank
@@ -263,25 +331,46 @@ class RankedSearch:
             params,
         )
 
+    def _snippet(self):
+        return Case(
+            When(
+                search_vector_fr__isnull=False,
+                then=headline(self._snippet_of, self._query_fr, config=FRENCH_CONFIG),
+            ),
+            default=headline(self._snippet_of, self._query),
+        )
+
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, page: slice) -> list:
-        if page.stop is not None and page.stop <= (page.start or 0):
+        start = page.start or 0
+        if page.stop is not None and page.stop <= start:
             return []
-        if self._typo_step is None:
-            self.count(cap=0)
+        if self._fetched and page.stop is not None:
+            # A paginator asks for the page it was prepared for, cut at the last match.
+            fetched_start, fetched_stop, rows = self._fetched
+            if fetched_start == start and page.stop <= fetched_stop:
+                return rows[: page.stop - start]
+        ids, total = [], None
+        if self._typo_step is not True:
+            ids, total = self._page_ids(slice(start, page.stop))
+            if self._typo_step is None:
+                self._typo_step = bool(self._title_field) and total == 0
         if self._typo_step:
-            ranked = self._matches().annotate(rank=self._rank()).order_by("-rank", "-pk")
-            page_ids = ranked.values("pk")[page]
+            ids, total = self._typo_page_ids(slice(start, page.stop))
+        if total is not None:
+            self._total = total
+        if not ids:
+            rows = []
         else:
-            page_ids = self._page_ids(slice(page.start or 0, page.stop))
-        rows = (
-            self._queryset.filter(pk__in=page_ids)
-            .annotate(rank=self._rank(), snippet=headline(self._snippet_of, self._query))
-            .order_by("-rank", "-pk")
-        )
-        return list(rows)
+            rows = list(
+                self._queryset.filter(pk__in=ids)
+                .annotate(rank=self._rank(), snippet=self._snippet())
+                .order_by("-rank", "-pk")
+            )
+        self._fetched = (start, page.stop, rows) if page.stop is not None else None
+        return rows
 
 
 def ranked(

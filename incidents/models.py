@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import ChangeRecord, FieldChangeRecord, Role, Team, TimeStampedModel
-from core.search import stored_search_vector
+from core.search import stored_french_vector, stored_search_vector
 
 REFERENCE_PREFIX = "INC-"
 # At most nine digits: every such number fits the integer column it is looked up in.
@@ -220,6 +220,7 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
     )
 
     search_vector = stored_search_vector(("title", "A"), ("customer_impact", "B"))
+    search_vector_fr = stored_french_vector(("title", "A"), ("customer_impact", "B"))
     # When its similar incidents (SimilarIncident) were last computed; none yet, or no longer
     # trusted (one of them was deleted), when null: the page then computes them itself.
     similar_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -269,6 +270,11 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["status", "-started_at"], name="incident_status_idx"),
             # Full-text search.
             GinIndex(fields=["search_vector"], name="incident_search_idx"),
+            GinIndex(
+                fields=["search_vector_fr"],
+                condition=Q(search_vector_fr__isnull=False),
+                name="incident_search_fr_idx",
+            ),
             # The list filtered to near misses, newest first (few rows, so a partial index).
             models.Index(
                 fields=["-started_at"], condition=Q(near_miss=True), name="incident_near_miss_idx"
@@ -513,6 +519,7 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
     )
 
     search_vector = stored_search_vector(("body", "C"))
+    search_vector_fr = stored_french_vector(("body", "C"))
 
     markdown_fields = ("body",)
     # The default manager (also behind incident.timeline_entries) leaves deleted entries out,
@@ -534,6 +541,11 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["incident", "occurred_at"], name="timeline_incident_time_idx"),
             # Full-text search.
             GinIndex(fields=["search_vector"], name="timeline_search_idx"),
+            GinIndex(
+                fields=["search_vector_fr"],
+                condition=Q(search_vector_fr__isnull=False),
+                name="timeline_search_fr_idx",
+            ),
             # An incident's deleted entries, listed on its page.
             models.Index(
                 fields=["incident", "deleted_at"],

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.lists import filtered_list_context
+from core.lists import filtered_list_context, kept_count
 from incidents import services
 from incidents.changes import ChangeRefused, change_refusal
 from incidents.forms import IncidentFilterForm, IncidentForm, IncidentLinkForm, TimelineEntryForm
@@ -94,7 +94,15 @@ def _entry_fields(form: TimelineEntryForm) -> dict:
 
 
 def incident_list_view(request):
-    context = filtered_list_context(request, IncidentFilterForm, incident_list)
+    # Counting every incident grows with the data: the count is kept until the data changes,
+    # per reader (restricted incidents make lists differ). The required-postmortem filter
+    # reads a table no kept summary watches, and today's date: it is counted each time.
+    count = (
+        None
+        if request.GET.get("postmortem")
+        else kept_count("incident-list-count", request.user.pk)
+    )
+    context = filtered_list_context(request, IncidentFilterForm, incident_list, count=count)
     return render(request, "incidents/incident_list.html", context)
 
 

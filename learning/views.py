@@ -14,6 +14,15 @@ SEARCH_GROUP_SIZE = 5
 SEARCH_COUNT_CAP = 1000
 
 
+def _page_number(value) -> int:
+    """The page number a paginator would read from ``value`` (1 when not a number), kept
+    within what a database offset takes: past the last page the paginator reads that page."""
+    try:
+        return min(max(1, int(value)), 1_000_000)
+    except (TypeError, ValueError):
+        return 1
+
+
 def search(request):
     """One search box for incidents, postmortems, timeline entries and action items."""
     form = SearchForm(request.GET or None)
@@ -27,16 +36,18 @@ def search(request):
     groups, page = [], None
     if search_words(text):
         if len(types) == 1:
-            # One type: its results, paginated.
-            page = Paginator(searches[types[0]](), settings.PAGE_SIZE).get_page(
-                request.GET.get("page")
-            )
+            # One type: its results, paginated. The page asked for is read first, counting
+            # the matches in the same statement; the paginator then reuses both.
+            results = searches[types[0]]()
+            number = _page_number(request.GET.get("page"))
+            results[(number - 1) * settings.PAGE_SIZE : number * settings.PAGE_SIZE]
+            page = Paginator(results, settings.PAGE_SIZE).get_page(request.GET.get("page"))
             groups = [(types[0], page.object_list, page.paginator.count)]
         else:
             for kind in types:
                 results = searches[kind]()
-                count = results.count(cap=SEARCH_COUNT_CAP)
-                groups.append((kind, results[:SEARCH_GROUP_SIZE] if count else [], count))
+                best = results[:SEARCH_GROUP_SIZE]  # counts the matches as it reads them
+                groups.append((kind, best, results.count(cap=SEARCH_COUNT_CAP)))
     return render(
         request,
         "search/results.html",

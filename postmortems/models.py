@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import Role, TimeStampedModel
-from core.search import stored_search_vector
+from core.search import stored_french_vector, stored_search_vector
 from incidents.models import Incident, Severity
 from postmortems.sections import (
     SECTION_FIELDS,
@@ -214,6 +214,12 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             for field in SECTION_FIELDS
         )
     )
+    search_vector_fr = stored_french_vector(
+        *(
+            (WithoutPrompts(field), "B" if field in ("summary", "impact") else "C")
+            for field in SECTION_FIELDS
+        )
+    )
 
     markdown_fields = (*SECTION_FIELDS, "public_summary")
     objects = PostmortemQuerySet.as_manager()
@@ -227,6 +233,11 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["status", "-created_at"], name="postmortem_status_idx"),
             # Full-text search.
             GinIndex(fields=["search_vector"], name="postmortem_search_idx"),
+            GinIndex(
+                fields=["search_vector_fr"],
+                condition=models.Q(search_vector_fr__isnull=False),
+                name="postmortem_search_fr_idx",
+            ),
             # The library: published postmortems, newest first.
             models.Index(fields=["-published_at"], name="postmortem_published_idx"),
             # The public page and feed: public summaries, newest first.

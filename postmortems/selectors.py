@@ -20,7 +20,7 @@ from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 
 from core.models import User
-from core.search import RankedSearch, ranked, title_query
+from core.search import FRENCH_CONFIG, RankedSearch, ranked, title_query
 from incidents.models import Incident, Service, TimelineEntry
 from incidents.selectors import incident_facts_q, incident_timeline, team_q
 from postmortems.anchors import Anchor, highlight
@@ -244,7 +244,10 @@ def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
     )
     # A postmortem's title is its incident's: found through the incident's vector, where the
     # title weighs A.
-    titled = Incident.objects.filter(search_vector=title_query(text)).values("pk")
+    titled = Incident.objects.filter(
+        Q(search_vector=title_query(text))
+        | Q(search_vector_fr=title_query(text, config=FRENCH_CONFIG))
+    ).values("pk")
     return ranked(
         postmortems,
         text=text,

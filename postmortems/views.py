@@ -18,7 +18,7 @@ from actions.selectors import (
     postmortem_action_items,
 )
 from core.forms import SECTION_MAX_LENGTH
-from core.lists import filtered_list_context
+from core.lists import filtered_list_context, kept_count
 from core.markdown import render_markdown_for_writer
 from core.models import Role
 from core.pdf import html_as_pdf
@@ -787,7 +787,9 @@ def review_queue_view(request):
 
 
 def library_view(request):
-    context = filtered_list_context(request, LibraryFilterForm, library)
+    # Counting every published postmortem grows with the data: kept until the data changes.
+    count = kept_count("library-count", request.user.pk)
+    context = filtered_list_context(request, LibraryFilterForm, library, count=count)
     return render(request, "postmortems/library.html", context)
 
 

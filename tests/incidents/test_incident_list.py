@@ -109,9 +109,19 @@ def test_list_query_count_does_not_grow_with_the_data(
     services = ServiceFactory.create_batch(3)
     commander = UserFactory()
     IncidentFactory.create_batch(count, services=services, commander=commander)
-    # session, user, page count, page of incidents (with commander), services prefetch,
-    # tags prefetch, service and team choices for the filters, the bell's unread count, the
-    # viewer's roles (may they import?).
-    with django_assert_max_num_queries(10):
+    # session, user, the data version and the count (kept afterwards), page of incidents
+    # (with commander), services prefetch, tags prefetch, service and team choices for the
+    # filters, the bell's unread count, the viewer's roles (may they import?).
+    with django_assert_max_num_queries(11):
         response = author_client.get(LIST, {"sort": "severity"})
     assert response.status_code == 200
+
+
+def test_the_kept_count_follows_every_new_incident(author_client):
+    IncidentFactory.create_batch(3)
+    assert "3 incidents" in author_client.get(LIST).content.decode()
+    assert "3 incidents" in author_client.get(LIST).content.decode()  # kept
+    doomed = IncidentFactory()
+    assert "4 incidents" in author_client.get(LIST).content.decode()
+    doomed.delete()
+    assert "3 incidents" in author_client.get(LIST).content.decode()

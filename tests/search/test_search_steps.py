@@ -221,3 +221,11 @@ def test_every_page_of_postmortems_matches_ranking_all_matches_at_once(author):
     for size in (1, 2, 3, 5):
         paged = [p.pk for start in range(0, total, size) for p in results[start : start + size]]
         assert paged == everything
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-3", "x"])
+def test_a_page_number_out_of_range_shows_a_page(author_client, page):
+    IncidentFactory(title="Cache eviction storm")
+    response = author_client.get(URL, {"q": "eviction", "type": "incidents", "page": page})
+    assert response.status_code == 200
+    assert [i.title for i in response.context["page"].object_list] == ["Cache eviction storm"]
