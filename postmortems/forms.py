@@ -13,7 +13,15 @@ from core.forms import (
 )
 from core.models import Role
 from incidents.models import Service, Severity
-from postmortems.models import Comment, PostmortemStatus, PostmortemTemplate
+from postmortems.factors import category_choices, entry_label
+from postmortems.models import (
+    FACTOR_DESCRIPTION_MAX_LENGTH,
+    FACTOR_DESCRIPTION_MIN_LENGTH,
+    Comment,
+    FactorCategory,
+    PostmortemStatus,
+    PostmortemTemplate,
+)
 from postmortems.sections import AMENDABLE_SECTIONS, SECTIONS, SECTIONS_BY_FIELD
 
 
@@ -231,3 +239,76 @@ class LibraryFilterForm(FilterForm):
     service = forms.ModelChoiceField(
         label=_("Service"), queryset=Service.objects.all(), required=False, to_field_name="slug"
     )
+
+
+class FactorForm(forms.Form):
+    """A contributing factor: its category (grouped under top-level ones), a short
+    description, and the timeline entries of the postmortem's incident that show it."""
+
+    category = forms.TypedChoiceField(
+        label=_("Category"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose the category that fits best."),
+            "invalid_choice": _("Choose one of the categories offered."),
+        },
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        min_length=FACTOR_DESCRIPTION_MIN_LENGTH,
+        max_length=FACTOR_DESCRIPTION_MAX_LENGTH,
+        help_text=_(
+            "How it contributed, in a sentence, e.g. “The config change skipped the canary stage”."
+        ),
+        error_messages={
+            "required": _("Describe the factor in a few words."),
+            "min_length": _(
+                "Describe the factor in a few words (at least %(limit_value)d characters)."
+            ),
+            "max_length": _(
+                "Keep the description under %(limit_value)d characters (it has "
+                "%(show_value)d): the sections are the place for the whole story."
+            ),
+        },
+    )
+    timeline_entries = forms.TypedMultipleChoiceField(
+        label=_("Timeline entries that show it"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _(
+                "Choose entries of this incident's timeline only (one chosen is not on it)."
+            ),
+        },
+    )
+
+    def __init__(self, *args, postmortem, factor=None, **kwargs):
+        if factor is not None:
+            kwargs["initial"] = {
+                "category": factor.category_id,
+                "description": factor.description,
+                "timeline_entries": [entry.pk for entry in factor.timeline_entries.all()],
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            ("", _("Choose a category")),
+            *category_choices(keep=factor.category if factor else None),
+        ]
+        self.entries = {entry.pk: entry for entry in postmortem.incident.timeline_entries.all()}
+        self.fields["timeline_entries"].choices = [
+            (pk, entry_label(entry)) for pk, entry in self.entries.items()
+        ]
+
+    def clean_category(self):
+        pk = self.cleaned_data["category"]
+        category = FactorCategory.objects.select_related("parent").filter(pk=pk).first()
+        if category is None:
+            raise forms.ValidationError(_("Choose one of the categories offered."))
+        return category
+
+    def clean_description(self):
+        return " ".join(self.cleaned_data["description"].split())
+
+    def clean_timeline_entries(self):
+        return [self.entries[pk] for pk in self.cleaned_data["timeline_entries"]]

@@ -172,3 +172,24 @@ class AlertIntegrationFactory(factory.django.DjangoModelFactory):
     def plain_secret(self, create, extracted, **kwargs):
         if create:
             self.plain_secret = self.issue_secret()
+
+
+class ContributingFactorFactory(factory.django.DjangoModelFactory):
+    """A factor under Technical › Software defect (seeded by the migration)."""
+
+    class Meta:
+        model = "postmortems.ContributingFactor"
+        skip_postgeneration_save = True
+
+    postmortem = factory.SubFactory(PostmortemFactory)
+    category = factory.LazyFunction(
+        lambda: __import__("postmortems.models").models.FactorCategory.objects.get(
+            name="Software defect"
+        )
+    )
+    description = "The retry loop had no upper bound."
+
+    @factory.post_generation
+    def timeline_entries(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.timeline_entries.set(extracted)
