@@ -117,8 +117,9 @@ def test_the_page_runs_a_fixed_number_of_queries(
     # session, user, the service and the tag looked up for the filters, the data version,
     # incidents per month and severity (and near miss) with all the percentiles, postmortem
     # cycle times, action items per month, the services ranking, recurrences despite completed
-    # actions, then the services and tags listed in the filter form, and the bell's unread count.
-    with django_assert_max_num_queries(13):
+    # actions, contributing factors per month, per service and per team, then the services and
+    # tags listed in the filter form, and the bell's unread count.
+    with django_assert_max_num_queries(16):
         response = author_client.get(INSIGHTS, params)
     assert response.context["incident_count"] > 0
     # Asked again with the data unchanged: the figures are kept, their five queries spared.
