@@ -184,6 +184,7 @@ def migration_data(transactional_db):
         ("core.migrations.0002_create_role_groups", "create_role_groups"),
         ("postmortems.migrations.0002_default_templates_and_phrases", "create_defaults"),
         ("postmortems.migrations.0010_default_postmortem_policy", "add_default_policy"),
+        ("postmortems.migrations.0011_contributing_factors", "add_default_categories"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
 

@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 DATA_MIGRATIONS = [
     ("core.migrations.0002_create_role_groups", "create_role_groups"),
     ("postmortems.migrations.0002_default_templates_and_phrases", "create_defaults"),
+    ("postmortems.migrations.0011_contributing_factors", "add_default_categories"),
 ]
 
 
