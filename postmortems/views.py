@@ -385,6 +385,9 @@ def postmortem_preview(request):
     )
 
 
+DOCUMENT_CHANGES_SHOWN = 50
+
+
 def postmortem_history(request, reference):
     postmortem = _get_postmortem_for_read(request, reference)
     revisions = Paginator(revision_list(postmortem), 50).get_page(request.GET.get("page"))
@@ -396,6 +399,10 @@ def postmortem_history(request, reference):
             "incident": postmortem.incident,
             "page": revisions,
             "can_edit": postmortem.can_edit(request.user),
+            # Changes made outside the sections (timeline, facts, action items, contributing
+            # factors), newest first.
+            "document_changes": postmortem.changes.select_related("actor")[:DOCUMENT_CHANGES_SHOWN],
+            "document_changes_shown": DOCUMENT_CHANGES_SHOWN,
         },
     )
 

@@ -316,3 +316,40 @@ def test_readers_see_factors_on_the_review_page(make_client, ready, people, entr
     assert "The retry loop had no upper bound." in review_page
     assert f"{postmortem.incident.get_absolute_url()}#entry-{entries[0].pk}" in review_page
     assert "Add or change factors" not in review_page  # an outsider may not
+
+
+def test_factor_changes_are_listed_in_the_history(author_client, postmortem, author):
+    factor_add(
+        postmortem=postmortem,
+        actor=author,
+        category=_category("Runbooks / documentation"),
+        description="The failover runbook predates the new cluster",
+    )
+    page = author_client.get(_url(postmortem, "history")).content.decode()
+    assert (
+        "Added the contributing factor “The failover runbook predates the new cluster” "
+        "(Process › Runbooks / documentation)"
+    ) in page
+
+
+@pytest.mark.parametrize("name", ["detail", "factors", "edit", "review"])
+def test_pages_with_factors_run_the_same_queries_for_few_and_many(
+    author_client, postmortem, name, django_assert_max_num_queries
+):
+    def grow(count):
+        for n in range(count):
+            entries = TimelineEntryFactory.create_batch(2, incident=postmortem.incident)
+            ContributingFactorFactory(
+                postmortem=postmortem,
+                category=FactorCategory.objects.filter(parent__isnull=False)[n % 5],
+                timeline_entries=entries,
+            )
+
+    url = postmortem.get_absolute_url() if name == "detail" else _url(postmortem, name)
+    grow(1)
+    with django_assert_max_num_queries(40) as few:
+        assert author_client.get(url).status_code == 200
+    grow(15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = author_client.get(url).content.decode()
+    assert page.count('class="factor-description"') == 16
