@@ -162,6 +162,7 @@ class ContributingFactorSerializer(serializers.ModelSerializer):
         source="category.top.name", help_text=_("Its top-level category, e.g. “Technical”.")
     )
     timeline_entries = serializers.PrimaryKeyRelatedField(
+        source="entries",
         many=True,
         read_only=True,
         help_text=_("The ids of the incident's timeline entries that show it."),

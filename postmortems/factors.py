@@ -10,7 +10,7 @@ earlier approvals no longer count).
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from postmortems.models import (
     FactorCategory,
     Postmortem,
 )
+from postmortems.selectors import factor_list
 from postmortems.services import (
     PostmortemError,
     check_document_change,
@@ -39,11 +40,9 @@ class FactorRefused(PostmortemError):
 
 
 def postmortem_factors(postmortem: Postmortem) -> QuerySet[ContributingFactor]:
-    """Its factors with their categories and (live) timeline entries in time order. Two
-    queries whatever their number."""
-    return postmortem.factors.select_related("category__parent").prefetch_related(
-        Prefetch("timeline_entries", queryset=TimelineEntry.objects.order_by("occurred_at", "id"))
-    )
+    """Its factors with their categories and (live) timeline entries in time order, as
+    ``entries``. Two queries whatever their number."""
+    return factor_list(postmortem)
 
 
 def category_choices(*, keep: FactorCategory | None = None) -> list:

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
@@ -253,23 +254,29 @@ class FactorForm(forms.Form):
             "invalid_choice": _("Choose one of the categories offered."),
         },
     )
+    # No maxlength attribute (a browser would cut a long paste short without a word): the
+    # validators say how long it is.
     description = forms.CharField(
         label=_("Description"),
-        min_length=FACTOR_DESCRIPTION_MIN_LENGTH,
-        max_length=FACTOR_DESCRIPTION_MAX_LENGTH,
         help_text=_(
             "How it contributed, in a sentence, e.g. “The config change skipped the canary stage”."
         ),
-        error_messages={
-            "required": _("Describe the factor in a few words."),
-            "min_length": _(
-                "Describe the factor in a few words (at least %(limit_value)d characters)."
+        validators=[
+            MinLengthValidator(
+                FACTOR_DESCRIPTION_MIN_LENGTH,
+                message=_(
+                    "Describe the factor in a few words (at least %(limit_value)d characters)."
+                ),
             ),
-            "max_length": _(
-                "Keep the description under %(limit_value)d characters (it has "
-                "%(show_value)d): the sections are the place for the whole story."
+            MaxLengthValidator(
+                FACTOR_DESCRIPTION_MAX_LENGTH,
+                message=_(
+                    "Keep the description under %(limit_value)d characters (it has "
+                    "%(show_value)d): the sections are the place for the whole story."
+                ),
             ),
-        },
+        ],
+        error_messages={"required": _("Describe the factor in a few words.")},
     )
     timeline_entries = forms.TypedMultipleChoiceField(
         label=_("Timeline entries that show it"),

@@ -54,6 +54,7 @@ from postmortems.sections import AMENDABLE_SECTIONS, SECTION_FIELDS, SECTIONS_BY
 from postmortems.selectors import (
     activity_feed,
     amendment_list,
+    factors_for_readers,
     library,
     postmortem_for_reference,
     postmortem_list,
@@ -181,7 +182,8 @@ def postmortem_detail(request, reference):
             "similar": similar_for_page(postmortem.incident),
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
-            "factors": postmortem_factors(postmortem),
+            # Readers of a published postmortem see its factors as published.
+            "factors": factors_for_readers(postmortem),
             "shown_entry_ids": {entry.pk for entry in entries},
             "may_change_factors": postmortem.can_edit(request.user)
             and not document_change_refusal(postmortem),

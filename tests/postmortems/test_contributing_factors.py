@@ -308,6 +308,34 @@ def test_after_publishing_factors_change_only_within_an_amendment(ready, people)
     assert all("contributing factor" in text for text in recorded)
 
 
+def test_readers_of_a_published_postmortem_see_factor_changes_once_the_amendment_is_approved(
+    make_client, ready, people
+):
+    from postmortems import amendments
+
+    postmortem = in_state(ready, S.PUBLISHED, people)
+    reader = make_client(people["outsider"])
+    amendment = amendments.start_amendment(
+        postmortem=postmortem, actor=people["author"], reason="A factor was missing"
+    )
+    factor_add(
+        postmortem=postmortem,
+        actor=people["author"],
+        category=_category("Unclear ownership"),
+        description="Nobody owned the payments config repository",
+    )
+    assert "Nobody owned" not in reader.get(postmortem.get_absolute_url()).content.decode()
+    postmortem.refresh_from_db()
+    amendments.approve_amendment(
+        amendment=amendment,
+        actor=people["other reviewer"],
+        seen_version=postmortem.content_version,
+    )
+    page = reader.get(postmortem.get_absolute_url()).content.decode()
+    assert "Human factors / coordination › Unclear ownership" in page
+    assert "Nobody owned the payments config repository" in page
+
+
 def test_readers_see_factors_on_the_review_page(make_client, ready, people, entries):
     postmortem = in_state(ready, S.IN_REVIEW, people)
     ContributingFactorFactory(postmortem=postmortem, timeline_entries=entries)
