@@ -161,17 +161,18 @@ class ContributingFactorSerializer(serializers.ModelSerializer):
     top_category = serializers.CharField(
         source="category.top.name", help_text=_("Its top-level category, e.g. “Technical”.")
     )
-    timeline_entries = serializers.PrimaryKeyRelatedField(
-        source="entries",
-        many=True,
-        read_only=True,
-        help_text=_("The ids of the incident's timeline entries that show it."),
+    timeline_entries = serializers.SerializerMethodField(
+        help_text=_("The ids of the incident's timeline entries that show it.")
     )
 
     class Meta:
         model = ContributingFactor
         fields = ["id", "category", "top_category", "description", "timeline_entries"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_timeline_entries(self, factor) -> list[int]:
+        return [entry.pk for entry in factor.entries]  # prefetched by factor_list
 
 
 class PostmortemDetailSerializer(PostmortemSerializer):
