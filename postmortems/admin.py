@@ -98,15 +98,17 @@ class FactorCategoryAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("parent")
             .annotate(factor_count=Count("factors"))
-            # Each top-level category followed by its sub-categories.
-            .order_by(
-                Coalesce("parent__position", "position"),
-                Coalesce("parent_id", "id"),
-                F("parent_id").asc(nulls_first=True),
-                "position",
-                "name",
-            )
         )
+
+    def get_ordering(self, request):
+        # Each top-level category followed by its sub-categories.
+        return [
+            Coalesce("parent__position", "position").asc(),
+            Coalesce("parent_id", "id").asc(),
+            F("parent_id").asc(nulls_first=True),
+            F("position").asc(),
+            F("name").asc(),
+        ]
 
     @admin.display(description=_("factors"), ordering="factor_count")
     def factor_count(self, category):
