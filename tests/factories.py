@@ -174,6 +174,12 @@ class AlertIntegrationFactory(factory.django.DjangoModelFactory):
             self.plain_secret = self.issue_secret()
 
 
+def _factor_category(name):
+    from postmortems.models import FactorCategory
+
+    return FactorCategory.objects.get(name=name)
+
+
 class ContributingFactorFactory(factory.django.DjangoModelFactory):
     """A factor under Technical › Software defect (seeded by the migration)."""
 
@@ -182,11 +188,7 @@ class ContributingFactorFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     postmortem = factory.SubFactory(PostmortemFactory)
-    category = factory.LazyFunction(
-        lambda: __import__("postmortems.models").models.FactorCategory.objects.get(
-            name="Software defect"
-        )
-    )
+    category = factory.LazyFunction(lambda: _factor_category("Software defect"))
     description = "The retry loop had no upper bound."
 
     @factory.post_generation
