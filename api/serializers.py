@@ -10,7 +10,8 @@ from rest_framework import serializers
 from actions.models import ActionItem, ActionKind, ActionStatus, Priority
 from api.models import AccessScope
 from incidents.models import Incident, Service, Tag, TimelineEntry, TimelineKind
-from postmortems.models import Comment, Postmortem
+from postmortems.factors import postmortem_factors
+from postmortems.models import Comment, ContributingFactor, Postmortem
 from postmortems.sections import SECTIONS
 
 
@@ -151,15 +152,48 @@ SectionTextsSerializer = type(
 )
 
 
+class ContributingFactorSerializer(serializers.ModelSerializer):
+    """A way the incident came about, as its postmortem found it."""
+
+    category = serializers.CharField(
+        source="category.name", help_text=_("The category, e.g. “Configuration change”.")
+    )
+    top_category = serializers.CharField(
+        source="category.top.name", help_text=_("Its top-level category, e.g. “Technical”.")
+    )
+    timeline_entries = serializers.SerializerMethodField(
+        help_text=_("The ids of the incident's timeline entries that show it.")
+    )
+
+    class Meta:
+        model = ContributingFactor
+        fields = ["id", "category", "top_category", "description", "timeline_entries"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_timeline_entries(self, factor) -> list[int]:
+        return [entry.pk for entry in factor.entries]  # prefetched by factor_list
+
+
 class PostmortemDetailSerializer(PostmortemSerializer):
     co_authors = PersonSerializer(many=True, read_only=True)
     sections = serializers.SerializerMethodField()
+    contributing_factors = serializers.SerializerMethodField()
 
     class Meta(PostmortemSerializer.Meta):
-        fields = [*PostmortemSerializer.Meta.fields, "co_authors", "sections"]
+        fields = [
+            *PostmortemSerializer.Meta.fields,
+            "co_authors",
+            "sections",
+            "contributing_factors",
+        ]
 
     def get_sections(self, postmortem) -> SectionTextsSerializer:
         return postmortem.section_texts()
+
+    @extend_schema_field(ContributingFactorSerializer(many=True))
+    def get_contributing_factors(self, postmortem):
+        return ContributingFactorSerializer(postmortem_factors(postmortem), many=True).data
 
 
 class SectionsUpdateSerializer(serializers.Serializer):

@@ -27,7 +27,7 @@ from django.db.models import (
     QuerySet,
     When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format, localize
 from django.utils.html import escape
@@ -50,6 +50,7 @@ from learning.charts import (
 from postmortems.models import (
     SURVEY_MIN_ANSWERS,
     SURVEY_QUESTIONS,
+    ContributingFactor,
     Postmortem,
     PostmortemStatus,
     SurveyAnswer,
@@ -866,11 +867,168 @@ def _survey_figure(months, survey_rows) -> Figure:
     )
 
 
+# Contributing factors --------------------------------------------------------------------------
+# Kept apart from the other figures: three queries, each over the factors of published
+# postmortems of the incidents in scope, counted under their top-level category. Factors of
+# restricted incidents are left out of these breakdowns (a service or team row could otherwise
+# reveal them); near misses' factors count, as they show how incidents come about too.
+
+TOP_FACTOR_ROWS = 10
+FACTOR_COLOURS = 8  # chart-factor-0 ... chart-factor-7 in app.css; more categories reuse them
+
+
+def _factors_in_scope(filters: dict, period: Period) -> QuerySet[ContributingFactor]:
+    # The incidents as a subquery, so grouping by their services joins them once, apart from
+    # the service filter (as the services ranking counts every service of the incidents).
+    return ContributingFactor.objects.filter(
+        postmortem__incident__in=incidents_in_scope(filters, period).values("pk"),
+        postmortem__status=PostmortemStatus.PUBLISHED,
+        postmortem__incident__restricted=False,
+    ).annotate(
+        top_name=Coalesce("category__parent__name", "category__name"),
+        top_position=Coalesce("category__parent__position", "category__position"),
+    )
+
+
+def factor_months(filters: dict, period: Period) -> list[dict]:
+    """Per month the incidents started and top-level category: how many factors their
+    published postmortems found. One query."""
+    return list(
+        _factors_in_scope(filters, period)
+        .annotate(month=_month("postmortem__incident__started_at"))
+        .values("month", "top_name", "top_position")
+        .annotate(count=Count("pk"))
+        .order_by("month", "top_position", "top_name")
+    )
+
+
+def factors_by(filters: dict, period: Period, *, group: str) -> list[dict]:
+    """Per ``group`` (a path to a name from the incident: ``services__name`` or
+    ``services__team__name``) and top-level category: how many factors. A factor of an
+    incident that touched several services counts once under each service, and once under
+    each team however many of its services the team owns. One query."""
+    path = f"postmortem__incident__{group}"
+    return list(
+        _factors_in_scope(filters, period)
+        .annotate(group=F(path))
+        .filter(group__isnull=False)
+        .values("group", "top_name", "top_position")
+        .annotate(count=Count("pk", distinct=True))
+        .order_by("group", "top_position", "top_name")
+    )
+
+
+def _factor_categories(*row_lists) -> list[str]:
+    """The top-level categories that have factors, in the taxonomy's order."""
+    seen = {(row["top_position"], row["top_name"]) for rows in row_lists for row in rows}
+    return [name for _position, name in sorted(seen)]
+
+
+def _factor_legend(categories) -> list[tuple[str, str]]:
+    return [(f"chart-factor-{i % FACTOR_COLOURS}", name) for i, name in enumerate(categories)]
+
+
+def _factor_series(categories, counts) -> list[Series]:
+    return [
+        Series(f"factor-{i % FACTOR_COLOURS}", name, counts[name])
+        for i, name in enumerate(categories)
+    ]
+
+
+def _factor_months_figure(months, rows, categories) -> Figure:
+    chart_categories, titles = _categories(months)
+    by_month = {(row["month"], row["top_name"]): row["count"] for row in rows}
+    counts = {name: [by_month.get((month, name), 0) for month in months] for name in categories}
+    return Figure(
+        name="factors",
+        title=_("Contributing factors per month, by category"),
+        description=_(
+            "Stacked bars: how many contributing factors the published postmortems found, by "
+            "the month their incident started, one segment per top-level category. Factors of "
+            "restricted incidents are not counted."
+        ),
+        columns=[
+            Column(_("Month"), "month"),
+            *(Column(name, "count") for name in categories),
+            Column(_("Total"), "count"),
+        ],
+        rows=[
+            [month, *(counts[name][i] for name in categories), sum(c[i] for c in counts.values())]
+            for i, month in enumerate(months)
+        ],
+        chart=stacked_bars(
+            chart_categories, titles, _factor_series(categories, counts), width=960, height=300
+        ),
+        legend=_factor_legend(categories),
+    )
+
+
+def _factors_by_figure(name, title, description, label, rows, categories) -> Figure:
+    totals: dict[str, int] = {}
+    cells: dict[tuple[str, str], int] = {}
+    for row in rows:
+        totals[row["group"]] = totals.get(row["group"], 0) + row["count"]
+        cells[(row["group"], row["top_name"])] = row["count"]
+    groups = sorted(totals, key=lambda group: (-totals[group], group))[:TOP_FACTOR_ROWS]
+    counts = {c: [cells.get((group, c), 0) for group in groups] for c in categories}
+    return Figure(
+        name=name,
+        title=title,
+        description=description,
+        columns=[
+            Column(label, "text"),
+            *(Column(c, "count") for c in categories),
+            Column(_("Total"), "count"),
+        ],
+        rows=[
+            [group, *(cells.get((group, c), 0) for c in categories), totals[group]]
+            for group in groups
+        ],
+        chart=horizontal_stacked_bars(groups, _factor_series(categories, counts)),
+        legend=_factor_legend(categories),
+    )
+
+
+def factor_figures(filters: dict, period: Period) -> list[Figure]:
+    """The contributing factors over time, by service and by team. Three queries."""
+    month_rows = factor_months(filters, period)
+    service_rows = factors_by(filters, period, group="services__name")
+    team_rows = factors_by(filters, period, group="services__team__name")
+    categories = _factor_categories(month_rows, service_rows, team_rows)
+    return [
+        _factor_months_figure(period.months, month_rows, categories),
+        _factors_by_figure(
+            "factors_by_service",
+            _("Contributing factors by service"),
+            _(
+                "Bars per service, most factors first, one segment per top-level category. A "
+                "factor of an incident that touched several services counts under each."
+            ),
+            _("Service"),
+            service_rows,
+            categories,
+        ),
+        _factors_by_figure(
+            "factors_by_team",
+            _("Contributing factors by team"),
+            _(
+                "Bars per team owning the incidents' services, most factors first, one segment "
+                "per top-level category. A factor counts once per team, however many of the "
+                "team's services its incident touched."
+            ),
+            _("Team"),
+            team_rows,
+            categories,
+        ),
+    ]
+
+
 def insights(*, filters: dict, period: Period, today: date) -> dict:
     """Every figure of the insights page, for incidents matching ``filters`` in ``period``.
     Near misses have no customer impact: they are counted and charted apart, and left out of
     the incident counts, durations and services (impact figures); their postmortems and action
-    items still count in those figures, which measure the follow-up work. Seven queries."""
+    items still count in those figures, which measure the follow-up work. Seven queries, and
+    three for the contributing factors."""
     months = period.months
     incident_rows, near_misses_by_month = [], {}
     for row in incident_months(filters, period):
@@ -894,6 +1052,7 @@ def insights(*, filters: dict, period: Period, today: date) -> dict:
         *_action_figures(months, action_rows),
         _services_figure(top_services(filters, period)),
         _survey_figure(months, survey_months(filters, period)),
+        *factor_figures(filters, period),
     ]
     return {
         "period": period,

@@ -1,5 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, F
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 from postmortems.models import (
@@ -7,6 +10,7 @@ from postmortems.models import (
     AuditEntry,
     BlamelessPhrase,
     DocumentChange,
+    FactorCategory,
     Postmortem,
     PostmortemPolicy,
     PostmortemRequirement,
@@ -65,6 +69,54 @@ class PostmortemTemplateAdmin(admin.ModelAdmin):
         return ["name", "description", "position", "is_active"] + [
             f"prompt_{section.field}" for section in SECTIONS
         ]
+
+
+class FactorSubCategoryInline(admin.TabularInline):
+    model = FactorCategory
+    fk_name = "parent"
+    fields = ("name", "description", "position", "is_active")
+    extra = 0
+    verbose_name = _("sub-category")
+    verbose_name_plural = _("sub-categories")
+
+
+@admin.register(FactorCategory)
+class FactorCategoryAdmin(admin.ModelAdmin):
+    """The taxonomy of contributing factors. Retire a category (untick “offered to writers”)
+    rather than delete it: postmortems that used it keep it, and it cannot be deleted while
+    they do."""
+
+    list_display = ("__str__", "position", "is_active", "factor_count")
+    list_filter = ("is_active", ("parent", admin.RelatedOnlyFieldListFilter))
+    list_editable = ("position", "is_active")
+    search_fields = ("name", "description")
+    inlines = [FactorSubCategoryInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("parent")
+            .annotate(factor_count=Count("factors"))
+        )
+
+    def get_ordering(self, request):
+        # Each top-level category followed by its sub-categories.
+        return [
+            Coalesce("parent__position", "position").asc(),
+            Coalesce("parent_id", "id").asc(),
+            F("parent_id").asc(nulls_first=True),
+            F("position").asc(),
+            F("name").asc(),
+        ]
+
+    @admin.display(description=_("factors"), ordering="factor_count")
+    def factor_count(self, category):
+        return category.factor_count
+
+    def get_inlines(self, request, obj):
+        # Sub-categories have no sub-categories of their own.
+        return [] if obj is not None and obj.parent_id else self.inlines
 
 
 @admin.register(BlamelessPhrase)

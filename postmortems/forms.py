@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
@@ -15,9 +16,13 @@ from core.forms import (
 from core.models import Role
 from incidents.models import Service, Severity
 from postmortems.anchors import CONTEXT_MAX_LENGTH, QUOTE_MAX_LENGTH
+from postmortems.factors import category_choices, entry_label
 from postmortems.models import (
+    FACTOR_DESCRIPTION_MAX_LENGTH,
+    FACTOR_DESCRIPTION_MIN_LENGTH,
     SURVEY_QUESTIONS,
     Comment,
+    FactorCategory,
     PostmortemStatus,
     PostmortemTemplate,
     SurveyRating,
@@ -311,3 +316,82 @@ class SurveyAnswerForm(forms.Form):
     @property
     def ratings(self) -> dict[str, str]:
         return {field: self.cleaned_data[field] for field, _question, _short in SURVEY_QUESTIONS}
+
+
+class FactorForm(forms.Form):
+    """A contributing factor: its category (grouped under top-level ones), a short
+    description, and the timeline entries of the postmortem's incident that show it."""
+
+    category = forms.TypedChoiceField(
+        label=_("Category"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose the category that fits best."),
+            "invalid_choice": _("Choose one of the categories offered."),
+        },
+    )
+    # No maxlength attribute (a browser would cut a long paste short without a word): the
+    # validators say how long it is.
+    description = forms.CharField(
+        label=_("Description"),
+        help_text=_(
+            "How it contributed, in a sentence, e.g. “The config change skipped the canary stage”."
+        ),
+        validators=[
+            MinLengthValidator(
+                FACTOR_DESCRIPTION_MIN_LENGTH,
+                message=_(
+                    "Describe the factor in a few words (at least %(limit_value)d characters)."
+                ),
+            ),
+            MaxLengthValidator(
+                FACTOR_DESCRIPTION_MAX_LENGTH,
+                message=_(
+                    "Keep the description under %(limit_value)d characters (it has "
+                    "%(show_value)d): the sections are the place for the whole story."
+                ),
+            ),
+        ],
+        error_messages={"required": _("Describe the factor in a few words.")},
+    )
+    timeline_entries = forms.TypedMultipleChoiceField(
+        label=_("Timeline entries that show it"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _(
+                "Choose entries of this incident's timeline only (one chosen is not on it)."
+            ),
+        },
+    )
+
+    def __init__(self, *args, postmortem, factor=None, **kwargs):
+        if factor is not None:
+            kwargs["initial"] = {
+                "category": factor.category_id,
+                "description": factor.description,
+                "timeline_entries": [entry.pk for entry in factor.timeline_entries.all()],
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            ("", _("Choose a category")),
+            *category_choices(keep=factor.category if factor else None),
+        ]
+        self.entries = {entry.pk: entry for entry in postmortem.incident.timeline_entries.all()}
+        self.fields["timeline_entries"].choices = [
+            (pk, entry_label(entry)) for pk, entry in self.entries.items()
+        ]
+
+    def clean_category(self):
+        pk = self.cleaned_data["category"]
+        category = FactorCategory.objects.select_related("parent").filter(pk=pk).first()
+        if category is None:
+            raise forms.ValidationError(_("Choose one of the categories offered."))
+        return category
+
+    def clean_description(self):
+        return " ".join(self.cleaned_data["description"].split())
+
+    def clean_timeline_entries(self):
+        return [self.entries[pk] for pk in self.cleaned_data["timeline_entries"]]

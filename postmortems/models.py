@@ -884,3 +884,113 @@ class SurveyAnswer(models.Model):
 
     def __str__(self):
         return _("Answer about %(postmortem)s") % {"postmortem": self.postmortem}
+
+
+# Contributing factors --------------------------------------------------------------------------
+
+FACTOR_DESCRIPTION_MIN_LENGTH = 3
+FACTOR_DESCRIPTION_MAX_LENGTH = 300
+
+
+class FactorCategoryQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class FactorCategory(models.Model):
+    """A kind of contributing factor, in two levels: a category (technical, process...) and
+    its sub-categories. Managed in the admin; a retired category is no longer offered to
+    writers, but the factors filed under it keep it."""
+
+    name = models.CharField(_("name"), max_length=80)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        limit_choices_to={"parent__isnull": True},
+        verbose_name=_("part of"),
+        help_text=_("Empty for a top-level category."),
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(
+        _("offered to writers"),
+        default=True,
+        help_text=_("Retire a category instead of deleting it: its factors keep it."),
+    )
+
+    objects = FactorCategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("contributing factor category")
+        verbose_name_plural = _("contributing factor categories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="factor_category_unique_name",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")), name="factor_category_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        if self.parent_id:
+            return f"{self.parent.name} › {self.name}"
+        return self.name
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        if self.parent_id == self.pk or self.parent.parent_id is not None:
+            raise ValidationError(
+                {"parent": _("Choose a top-level category: categories have two levels only.")}
+            )
+        if self.pk and self.children.exists():
+            raise ValidationError(
+                {"parent": _("This category has sub-categories of its own, so it stays top-level.")}
+            )
+
+    @property
+    def top(self) -> "FactorCategory":
+        """The top-level category: itself, or its parent."""
+        return self.parent if self.parent_id else self
+
+
+class ContributingFactor(TimeStampedModel):
+    """One of the ways an incident came about, as the postmortem found it: a category, a short
+    description, and the timeline entries that show it."""
+
+    postmortem = models.ForeignKey(
+        Postmortem, on_delete=models.CASCADE, related_name="factors", verbose_name=_("postmortem")
+    )
+    category = models.ForeignKey(
+        FactorCategory,
+        on_delete=models.PROTECT,
+        related_name="factors",
+        verbose_name=_("category"),
+    )
+    description = models.CharField(_("description"), max_length=FACTOR_DESCRIPTION_MAX_LENGTH)
+    timeline_entries = models.ManyToManyField(
+        "incidents.TimelineEntry",
+        blank=True,
+        related_name="contributing_factors",
+        verbose_name=_("timeline entries that show it"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("contributing factor")
+        verbose_name_plural = _("contributing factors")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(description__regex=r"\S"), name="factor_description_not_blank"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category}: {self.description}"

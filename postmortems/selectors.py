@@ -28,6 +28,7 @@ from postmortems.diff import diff_sections
 from postmortems.models import (
     AuditEntry,
     Comment,
+    ContributingFactor,
     DocumentChange,
     Postmortem,
     PostmortemRequirement,
@@ -296,7 +297,66 @@ def published_record(postmortem: Postmortem) -> dict:
         str(item["pk"]): item
         for item in postmortem.action_items.values("pk", "title", "kind", "description_html")
     }
-    return {"facts": facts, "timeline": timeline, "action_items": action_items}
+    factors = [
+        {
+            "id": factor.pk,
+            "category": str(factor.category),
+            "description": factor.description,
+            "entries": [
+                {"id": e.pk, "occurred_at": e.occurred_at.isoformat(), "kind": e.kind}
+                for e in factor.entries
+            ],
+        }
+        for factor in factor_list(postmortem)
+    ]
+    return {
+        "facts": facts,
+        "timeline": timeline,
+        "action_items": action_items,
+        "factors": factors,
+    }
+
+
+def factor_list(postmortem: Postmortem) -> QuerySet[ContributingFactor]:
+    """Its contributing factors with their categories, and their live timeline entries in time
+    order as ``entries``. Two queries whatever their number."""
+    return postmortem.factors.select_related("category__parent").prefetch_related(
+        Prefetch(
+            "timeline_entries",
+            queryset=TimelineEntry.objects.order_by("occurred_at", "id"),
+            to_attr="entries",
+        )
+    )
+
+
+@dataclass
+class _RecordedFactor:
+    pk: int
+    category: str
+    description: str
+    entries: list
+
+
+def factors_for_readers(postmortem: Postmortem):
+    """The factors as published (or as of the last approved amendment) for a published
+    postmortem that recorded them; otherwise as they stand."""
+    record = postmortem.published_record
+    if postmortem.status != PostmortemStatus.PUBLISHED or "factors" not in (record or {}):
+        return factor_list(postmortem)
+    return [
+        _RecordedFactor(
+            pk=row["id"],
+            category=row["category"],
+            description=row["description"],
+            entries=[
+                TimelineEntry(
+                    pk=e["id"], occurred_at=datetime.fromisoformat(e["occurred_at"]), kind=e["kind"]
+                )
+                for e in row["entries"]
+            ],
+        )
+        for row in record["factors"]
+    ]
 
 
 @dataclass

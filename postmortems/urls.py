@@ -13,6 +13,11 @@ urlpatterns = [
     path("<str:reference>/exempt/", views.requirement_exempt, name="exempt"),
     path("<str:reference>/edit/", views.postmortem_edit, name="edit"),
     path("<str:reference>/edit/<slug:section>/", views.postmortem_edit, name="edit-section"),
+    path("<str:reference>/factors/", views.postmortem_factors_view, name="factors"),
+    path("<str:reference>/factors/<int:pk>/", views.factor_edit, name="factor-edit"),
+    path(
+        "<str:reference>/factors/<int:pk>/remove/", views.factor_remove_view, name="factor-remove"
+    ),
     path("<str:reference>/people/", views.postmortem_people, name="people"),
     path("<str:reference>/review/", views.postmortem_review, name="review"),
     path("<str:reference>/amendment/", views.postmortem_amendment, name="amendment"),

@@ -29,6 +29,7 @@ from postmortems import amendments, requirements, review, survey
 from postmortems.blameless import compiled_phrases, find_blame, find_blame_in_sections
 from postmortems.diff import diff_sections
 from postmortems.export import postmortem_as_markdown
+from postmortems.factors import factor_add, factor_remove, factor_update, postmortem_factors
 from postmortems.forms import (
     AmendmentTextForm,
     ApproveAmendmentForm,
@@ -36,6 +37,7 @@ from postmortems.forms import (
     CoAuthorsForm,
     CommentForm,
     ExemptionForm,
+    FactorForm,
     LibraryFilterForm,
     PostmortemFilterForm,
     PublishForm,
@@ -48,12 +50,13 @@ from postmortems.forms import (
     StartPostmortemForm,
     WithdrawApprovalForm,
 )
-from postmortems.models import Comment, Postmortem, PostmortemStatus, Revision
+from postmortems.models import Comment, ContributingFactor, Postmortem, PostmortemStatus, Revision
 from postmortems.sections import AMENDABLE_SECTIONS, SECTION_FIELDS, SECTIONS_BY_FIELD
 from postmortems.selectors import (
     activity_feed,
     amendment_list,
     changes_since_review,
+    factors_for_readers,
     library,
     postmortem_for_reference,
     postmortem_list,
@@ -70,6 +73,7 @@ from postmortems.services import (
     PostmortemError,
     StaleEdit,
     changed_in_round,
+    document_change_refusal,
     open_amendment,
     postmortem_create,
     postmortem_save_sections,
@@ -186,6 +190,11 @@ def postmortem_detail(request, reference):
             "survey_results": survey.results(postmortem) if is_published else None,
             "may_answer": invitation is not None and not invitation.answered,
             "has_answered": invitation is not None and invitation.answered,
+            # Readers of a published postmortem see its factors as published.
+            "factors": factors_for_readers(postmortem),
+            "shown_entry_ids": {entry.pk for entry in entries},
+            "may_change_factors": postmortem.can_edit(request.user)
+            and not document_change_refusal(postmortem),
         },
     )
 
@@ -257,8 +266,101 @@ def postmortem_edit(request, reference, section=None):
             "form": form,
             "section": SECTIONS_BY_FIELD.get(section),
             "conflict": conflict,
+            # Contributing factors are edited below the sections, in forms of their own.
+            **({} if section else _factor_panel(postmortem, return_to="edit")),
         },
     )
+
+
+# Contributing factors --------------------------------------------------------------------------
+
+
+def _factor_panel(postmortem, *, form=None, return_to="factors") -> dict:
+    refusal = document_change_refusal(postmortem)
+    return {
+        "factors": postmortem_factors(postmortem),
+        "factor_form": None if refusal else form or FactorForm(postmortem=postmortem),
+        "factors_refusal": refusal,
+        "return_to": return_to,
+    }
+
+
+def _after_factor_change(request, postmortem):
+    if request.POST.get("return_to") == "edit" and _document_open(postmortem):
+        return redirect(
+            f"{reverse('postmortems:edit', args=[postmortem.incident.reference])}#factors"
+        )
+    return redirect("postmortems:factors", reference=postmortem.incident.reference)
+
+
+@require_http_methods(["GET", "POST"])
+def postmortem_factors_view(request, reference):
+    """The postmortem's contributing factors, with forms to add, change and remove them."""
+    postmortem = _get_postmortem_for_edit(request, reference)
+    form = FactorForm(request.POST or None, postmortem=postmortem)
+    if request.method == "POST" and form.is_valid():
+        try:
+            factor_add(postmortem=postmortem, actor=request.user, **form.cleaned_data)
+        except PostmortemError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Contributing factor added."))
+            return _after_factor_change(request, postmortem)
+    return render(
+        request,
+        "postmortems/postmortem_factors.html",
+        {
+            "postmortem": postmortem,
+            "incident": postmortem.incident,
+            **_factor_panel(postmortem, form=form),
+        },
+    )
+
+
+def _get_factor(postmortem, pk) -> ContributingFactor:
+    return get_object_or_404(
+        ContributingFactor.objects.select_related("category__parent"), pk=pk, postmortem=postmortem
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def factor_edit(request, reference, pk):
+    postmortem = _get_postmortem_for_edit(request, reference)
+    factor = _get_factor(postmortem, pk)
+    form = FactorForm(request.POST or None, postmortem=postmortem, factor=factor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            factor_update(factor=factor, actor=request.user, **form.cleaned_data)
+        except PostmortemError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Contributing factor saved."))
+            return _after_factor_change(request, postmortem)
+    return render(
+        request,
+        "postmortems/factor_edit.html",
+        {
+            "postmortem": postmortem,
+            "incident": postmortem.incident,
+            "factor": factor,
+            "form": form,
+            "factors_refusal": document_change_refusal(postmortem),
+            "return_to": request.GET.get("return_to", request.POST.get("return_to", "")),
+        },
+    )
+
+
+@require_POST
+def factor_remove_view(request, reference, pk):
+    postmortem = _get_postmortem_for_edit(request, reference)
+    factor = _get_factor(postmortem, pk)
+    try:
+        factor_remove(factor=factor, actor=request.user)
+    except PostmortemError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Contributing factor removed."))
+    return _after_factor_change(request, postmortem)
 
 
 def _conflict_context(stale: StaleEdit, loaded_version: int) -> dict:
@@ -293,6 +395,9 @@ def postmortem_preview(request):
     )
 
 
+DOCUMENT_CHANGES_SHOWN = 50
+
+
 def postmortem_history(request, reference):
     postmortem = _get_postmortem_for_read(request, reference)
     revisions = Paginator(revision_list(postmortem), 50).get_page(request.GET.get("page"))
@@ -304,6 +409,10 @@ def postmortem_history(request, reference):
             "incident": postmortem.incident,
             "page": revisions,
             "can_edit": postmortem.can_edit(request.user),
+            # Changes made outside the sections (timeline, facts, action items, contributing
+            # factors), newest first.
+            "document_changes": postmortem.changes.select_related("actor")[:DOCUMENT_CHANGES_SHOWN],
+            "document_changes_shown": DOCUMENT_CHANGES_SHOWN,
         },
     )
 
@@ -583,6 +692,9 @@ def postmortem_review(request, reference):
             "may_review": review.may_review(postmortem, request.user),
             "changed_this_round": changed_in_round(postmortem, request.user),
             "can_edit": postmortem.can_edit(request.user),
+            "factors": postmortem_factors(postmortem),
+            "may_change_factors": postmortem.can_edit(request.user)
+            and not document_change_refusal(postmortem),
         },
     )
 

@@ -186,3 +186,26 @@ class TeamFactory(factory.django.DjangoModelFactory):
     def members(self, create, extracted, **kwargs):
         if create and extracted:
             self.members.set(extracted)
+
+
+def _factor_category(name):
+    from postmortems.models import FactorCategory
+
+    return FactorCategory.objects.get(name=name)
+
+
+class ContributingFactorFactory(factory.django.DjangoModelFactory):
+    """A factor under Technical › Software defect (seeded by the migration)."""
+
+    class Meta:
+        model = "postmortems.ContributingFactor"
+        skip_postgeneration_save = True
+
+    postmortem = factory.SubFactory(PostmortemFactory)
+    category = factory.LazyFunction(lambda: _factor_category("Software defect"))
+    description = "The retry loop had no upper bound."
+
+    @factory.post_generation
+    def timeline_entries(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.timeline_entries.set(extracted)

@@ -22,3 +22,15 @@ def test_demo_data_refuses_to_load_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
+
+
+def test_the_published_demo_postmortem_has_factors_linked_to_its_timeline(settings):
+    from postmortems.models import ContributingFactor
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    factors = ContributingFactor.objects.select_related("postmortem")
+    assert factors.count() == 3
+    assert {factor.postmortem.status for factor in factors} == {"published"}
+    assert all(factor.timeline_entries.exists() for factor in factors)

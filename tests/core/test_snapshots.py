@@ -22,6 +22,9 @@ WATCHED = [
     "postmortems_postmortem",
     "postmortems_postmortem_co_authors",
     "actions_actionitem",
+    "postmortems_factorcategory",
+    "postmortems_contributingfactor",
+    "postmortems_contributingfactor_timeline_entries",
 ]
 
 

@@ -37,6 +37,9 @@ CHROMIUM_ARGS = [
 DATA_MIGRATIONS = [
     ("core.migrations.0002_create_role_groups", "create_role_groups"),
     ("postmortems.migrations.0002_default_templates_and_phrases", "create_defaults"),
+    ("postmortems.migrations.0015_contributing_factors", "add_default_categories"),
+    ("core.migrations.0006_teams_and_security_role", "create_security_group"),
+    ("postmortems.migrations.0012_french_blameless_phrases", "add_phrases"),
 ]
 
 

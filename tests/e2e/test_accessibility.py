@@ -98,6 +98,7 @@ def build_pages(author, reviewer, manager):
             item.get_absolute_url(),
             "/incidents/new/",
             f"/postmortems/{login_errors.reference}/edit/",
+            f"/postmortems/{login_errors.reference}/factors/",
             "/postmortems/",
             "/postmortems/library/",
             f"/postmortems/{login_errors.reference}/review/",

@@ -23,7 +23,8 @@ from incidents.models import (
     TimelineKind,
 )
 from postmortems import review
-from postmortems.models import Postmortem, PostmortemTemplate
+from postmortems.factors import factor_add
+from postmortems.models import FactorCategory, Postmortem, PostmortemTemplate
 from postmortems.services import postmortem_create, postmortem_save_sections
 
 DEMO_PASSWORD = "hindsight-demo"
@@ -249,6 +250,41 @@ DEMO_ACTION_ITEMS = [
     ),
 ]
 
+# Contributing factors of the demo postmortem: (category, description, the timeline entries that
+# show it, by the start of their text).
+DEMO_FACTORS = [
+    (
+        "Configuration change",
+        "The timeout was given in seconds where the service reads milliseconds.",
+        ["Payments config change", "Noticed errors started"],
+    ),
+    (
+        "Change management",
+        "The config change went to every region at once, with no canary stage.",
+        ["Payments config change"],
+    ),
+    (
+        "Monitoring gap",
+        "Nothing linked the error rate to recent deploys, so the card processor was checked first.",
+        ["Checkout error-rate alert", "Suspected the card processor"],
+    ),
+]
+
+
+def add_demo_factors(postmortem, author) -> None:
+    """The demo postmortem's factors, added as a writer adds them (before it is published)."""
+    if postmortem.factors.exists():
+        return
+    entries = list(postmortem.incident.timeline_entries.all())
+    for category, description, starts in DEMO_FACTORS:
+        factor_add(
+            postmortem=postmortem,
+            actor=author,
+            category=FactorCategory.objects.get(name=category),
+            description=description,
+            timeline_entries=[e for e in entries if any(e.body.startswith(s) for s in starts)],
+        )
+
 
 def seed_demo_teams(users: dict[str, User], services: dict[str, Service]) -> None:
     """The demo's teams, their managers and members, and the services they own. A team that
@@ -391,6 +427,7 @@ class Command(BaseCommand):
                 action_item_set_status(item=item, status=status, changed_by=owner, note=note)
         # Items are written after the incident, not today.
         postmortem.action_items.update(created_at=incident.started_at + timedelta(days=1))
+        add_demo_factors(postmortem, users[DEMO_POSTMORTEM["author"]])
         self._review_and_publish(postmortem, users)
         return len(DEMO_ACTION_ITEMS)
 
