@@ -388,6 +388,13 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             or self.access_teams.filter(members=user.pk).exists()
         )
 
+    def can_lift_restriction(self, user) -> bool:
+        """Making a restricted incident readable by everyone: staff, the Security role and its
+        commander only (anyone who may edit it may restrict it), always with a reason."""
+        return user.is_authenticated and (
+            user.sees_every_restricted_incident or user.pk == self.commander_id
+        )
+
     def can_edit(self, user) -> bool:
         return (
             self.can_view(user)
@@ -647,6 +654,9 @@ class IncidentField(models.TextChoices):
     COMMANDER = "commander", _("Incident commander")
     TAGS = "tags", _("Tags")
     LINKS = "links", _("Links")
+    RESTRICTED = "restricted", _("Restricted")
+    PARTICIPANTS = "participants", _("Participants")
+    ACCESS_TEAMS = "access_teams", _("Teams given access")
 
 
 MOMENT_FIELDS = {
@@ -675,6 +685,8 @@ class IncidentChange(FieldChangeRecord):
     field = models.CharField(_("changed"), max_length=20, choices=IncidentField.choices)
     old_value = models.TextField(_("from"), blank=True)
     new_value = models.TextField(_("to"), blank=True)
+    # Why, where a change needs one (lifting a restriction).
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta(FieldChangeRecord.Meta):
         verbose_name = _("incident change")
@@ -688,7 +700,7 @@ class IncidentChange(FieldChangeRecord):
         return f"{self.incident_id} {self.field}: {self.old_value} → {self.new_value}"
 
     def _display(self, value: str) -> str:
-        if self.field == IncidentField.NEAR_MISS:
+        if self.field in (IncidentField.NEAR_MISS, IncidentField.RESTRICTED):
             return _("Yes") if value else _("No")
         if not value:
             return "—"

@@ -245,6 +245,7 @@ def published_incident(postmortem: Postmortem):
         commander=live.commander,
         created_by=live.created_by,
         created_at=live.created_at,
+        restricted=live.restricted,
         **facts,
     )
     authors = {}  # one stand-in per name, carrying only what the timeline shows
