@@ -388,6 +388,26 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             or self.access_teams.filter(members=user.pk).exists()
         )
 
+    def viewers_among(self, people) -> list:
+        """Those of ``people`` who may see this incident: everyone when it is not restricted
+        (no query); else one query. Every notification and email about it goes through here."""
+        people = [person for person in people if person is not None]
+        if not self.restricted or not people:
+            return people
+        allowed = set(
+            type(people[0])
+            .objects.filter(pk__in=[person.pk for person in people])
+            .filter(
+                Q(is_staff=True)
+                | Q(groups__name=Role.SECURITY)
+                | Q(pk__in=[self.commander_id, self.created_by_id])
+                | Q(participated_incidents=self)
+                | Q(teams__accessible_incidents=self)
+            )
+            .values_list("pk", flat=True)
+        )
+        return [person for person in people if person.pk in allowed]
+
     def can_lift_restriction(self, user) -> bool:
         """Making a restricted incident readable by everyone: staff, the Security role and its
         commander only (anyone who may edit it may restrict it), always with a reason."""

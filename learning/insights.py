@@ -22,7 +22,6 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    QuerySet,
     When,
 )
 from django.db.models.functions import TruncMonth
