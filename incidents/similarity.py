@@ -175,13 +175,9 @@ def similar_for_page(incident: Incident, user=None) -> SimilarList:
     hidden: their titles never reach the page)."""
     if incident.similar_computed_at is None:
         ranked_now = similar_incidents(incident)
-        if user is not None and ranked_now:
-            visible = set(
-                Incident.objects.visible_to(user)
-                .filter(pk__in=[other.pk for other in ranked_now])
-                .values_list("pk", flat=True)
-            )
-            ranked_now = [other for other in ranked_now if other.pk in visible]
+        if user is not None:
+            # Restricted ones are rare: asked about one by one, only when there are any.
+            ranked_now = [other for other in ranked_now if other.can_view(user)]
         return SimilarList(ranked_now)
     own_services = Incident.services.through.objects.filter(incident=incident).values("service")
     oldest_change = SimilarityChange.objects.order_by("changed_at").values("changed_at")[:1]
