@@ -398,7 +398,10 @@ class ServiceViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
 class TagViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.TagSerializer
-    queryset = Tag.objects.all()
+
+    def get_queryset(self):
+        return Tag.objects.visible_to(self.request.user)
+
     pagination_class = ordered_pages("name")
     lookup_field = "slug"
     lookup_value_regex = SLUG

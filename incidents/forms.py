@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -190,7 +191,10 @@ class IncidentFilterForm(FilterForm):
         label=_("Service"), queryset=Service.objects.all(), required=False, to_field_name="slug"
     )
     tag = forms.ModelChoiceField(
-        label=_("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
+        label=_("Tag"),
+        queryset=Tag.objects.visible_to(AnonymousUser()),
+        required=False,
+        to_field_name="slug",
     )
     near_miss = forms.ChoiceField(
         label=_("Near misses"),

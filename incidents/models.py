@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils import timezone
@@ -92,11 +92,26 @@ class Service(models.Model):
         return self.public_name or self.name
 
 
+class TagQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Tags on an incident the user may see, or on none: a tag that only restricted
+        incidents carry ("payroll-fraud") is as absent as they are."""
+        if user.is_authenticated and user.sees_every_restricted_incident:
+            return self
+        through = Incident.tags.through.objects.filter(tag=OuterRef("pk"))
+        return self.filter(
+            Exists(through.filter(Incident.visible_to_q(user, prefix="incident__")))
+            | ~Exists(through)
+        )
+
+
 class Tag(models.Model):
     """A free-form label on incidents ("deploy", "dns", "capacity"), usable as a filter."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True, allow_unicode=True)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

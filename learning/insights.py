@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -120,7 +121,10 @@ class InsightsFilterForm(FilterForm):
         to_field_name="slug",
     )
     tag = forms.ModelChoiceField(
-        label=gettext_lazy("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
+        label=gettext_lazy("Tag"),
+        queryset=Tag.objects.visible_to(AnonymousUser()),
+        required=False,
+        to_field_name="slug",
     )
 
     def clean(self):
