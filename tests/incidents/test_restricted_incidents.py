@@ -382,3 +382,32 @@ def test_webhooks_send_nothing_about_it(people, world):
     assert len(payloads) == 1
     assert "Open matter" in payloads[0]
     assert MARKER not in payloads[0]
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_lists_with_restricted_incidents_keep_their_query_count(
+    count, people, django_assert_max_num_queries
+):
+    """Visibility is a condition of each row (subqueries), not a join: no row repeats and
+    the number of queries does not grow, whatever the data."""
+    for number in range(count):
+        incident = IncidentFactory(title=f"Open {number}")
+        secret = IncidentFactory(title=f"Secret {number}", restricted=True)
+        secret.participants.add(people["participant"], people["declarer"])
+        secret.access_teams.add(people["team"])
+        ActionItemFactory(postmortem__incident=incident)
+        ActionItemFactory(postmortem__incident=secret)
+    client = Client()
+    client.force_login(people["team member"])
+    for path, most in [
+        (reverse("incidents:list"), 9),
+        (reverse("postmortems:list"), 10),
+        (reverse("actions:list"), 14),
+    ]:
+        with django_assert_max_num_queries(most):
+            response = client.get(path)
+        assert response.status_code == 200
+    shown = [item.pk for item in response.context["page"].object_list]
+    incidents = client.get(reverse("incidents:list")).context["page"].paginator.count
+    assert incidents == 2 * count
+    assert len(shown) == len(set(shown))
