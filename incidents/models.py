@@ -96,8 +96,6 @@ class TagQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Tags on an incident the user may see, or on none: a tag that only restricted
         incidents carry ("payroll-fraud") is as absent as they are."""
-        if user.is_authenticated and user.sees_every_restricted_incident:
-            return self
         through = Incident.tags.through.objects.filter(tag=OuterRef("pk"))
         return self.filter(
             Exists(through.filter(Incident.visible_to_q(user, prefix="incident__")))
@@ -149,8 +147,6 @@ class IncidentQuerySet(models.QuerySet):
         their commander, creator, named participants, members of teams given access, staff and
         the Security role. Every read path (lists, search, feeds, exports, API, emails) goes
         through here or through ``Incident.can_view``."""
-        if user.is_authenticated and user.sees_every_restricted_incident:
-            return self
         return self.filter(Incident.visible_to_q(user))
 
     def near_misses(self):
@@ -367,12 +363,19 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
     def visible_to_q(user, prefix: str = "") -> Q:
         """The visibility rule as a condition, for querysets of incidents or, with ``prefix``
         (``"incident__"``, ``"postmortem__incident__"``), of what hangs off them. Subqueries, so
-        no row is repeated."""
-        if user.is_authenticated and user.sees_every_restricted_incident:
+        no row is repeated. The Security role is asked in the same query unless the person's
+        roles are already known, so a list costs no query more for it."""
+        if not user.is_authenticated:
+            return Q(**{f"{prefix}restricted": False})
+        roles_known = "role_names" in user.__dict__
+        if user.is_staff or (roles_known and user.sees_every_restricted_incident):
             return Q()
         unrestricted = Q(**{f"{prefix}restricted": False})
-        if not user.is_authenticated:
-            return unrestricted
+        if not roles_known:
+            security = user.groups.through.objects.filter(
+                user_id=user.pk, group__name=Role.SECURITY
+            )
+            unrestricted |= Q(models.Exists(security))
         incident_pk = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
         participant = Incident.participants.through.objects.filter(
             incident_id=incident_pk, user_id=user.pk
@@ -389,19 +392,21 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
         )
 
     def can_view(self, user) -> bool:
+        """The rule of ``visible_to_q`` for this incident; asked once per person and instance
+        (a page asks again for every timeline entry it shows)."""
         if not self.restricted:
             return True
         if not user.is_authenticated:
             return False
-        if user.sees_every_restricted_incident or user.pk in (
-            self.created_by_id,
-            self.commander_id,
-        ):
-            return True
-        return (
-            self.participants.filter(pk=user.pk).exists()
-            or self.access_teams.filter(members=user.pk).exists()
-        )
+        answers = self.__dict__.setdefault("_can_view", {})
+        if user.pk not in answers:
+            answers[user.pk] = (
+                user.sees_every_restricted_incident
+                or user.pk in (self.created_by_id, self.commander_id)
+                or self.participants.filter(pk=user.pk).exists()
+                or self.access_teams.filter(members=user.pk).exists()
+            )
+        return answers[user.pk]
 
     def viewers_among(self, people) -> list:
         """Those of ``people`` who may see this incident: everyone when it is not restricted
