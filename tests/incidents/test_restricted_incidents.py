@@ -411,3 +411,46 @@ def test_lists_with_restricted_incidents_keep_their_query_count(
     incidents = client.get(reverse("incidents:list")).context["page"].paginator.count
     assert incidents == 2 * count
     assert len(shown) == len(set(shown))
+
+
+def test_the_commander_lifts_the_restriction_on_the_edit_page_with_a_reason(people, client):
+    incident = IncidentFactory(
+        title="Badge reader fault",
+        created_by=people["declarer"],
+        commander=people["declarer"],
+        restricted=True,
+        status="investigating",
+        detected_at=None,
+        mitigated_at=None,
+        resolved_at=None,
+    )
+    client.force_login(people["declarer"])
+    page = client.get(reverse("incidents:update", args=[incident.reference]))
+    assert 'name="restriction_reason"' in page.content.decode()
+    form = page.context["form"]
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value not in (None, [])
+    }
+    data.update(
+        {
+            "title": "Badge reader fault",
+            "severity": incident.severity,
+            "status": incident.status,
+            "started_at": "2026-03-08T10:00",
+            "customer_impact": incident.customer_impact,
+            "version": form["version"].value(),
+            "restriction_reason": "Not sensitive after all",
+        }
+    )
+    data.pop("restricted", None)
+    data["commander"] = people["declarer"].pk
+    response = client.post(reverse("incidents:update", args=[incident.reference]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    incident.refresh_from_db()
+    assert not incident.restricted
+    change = incident.changes.get(field=IncidentField.RESTRICTED)
+    assert change.reason == "Not sensitive after all"
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert "Reason: Not sensitive after all" in page
