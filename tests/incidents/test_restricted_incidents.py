@@ -238,7 +238,9 @@ def test_a_token_acts_as_its_person(people, world):
         tokens[who] = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert tokens["outsider"].get(f"/api/incidents/{ref}/").status_code == 404
     assert MARKER not in tokens["outsider"].get("/api/incidents/").content.decode()
-    assert MARKER in tokens["participant"].get(f"/api/incidents/{ref}/").content.decode()
+    answer = tokens["participant"].get(f"/api/incidents/{ref}/")
+    assert answer.json()["title"] == f"Payroll breach {MARKER}"
+    assert answer.json()["restricted"] is True
     assert MARKER in tokens["participant"].get("/api/incidents/").content.decode()
 
 
