@@ -162,6 +162,8 @@ def incident_update(
         )
     before = {**_fact_values(incident), **_access_values(incident)}
     was_restricted = incident.restricted
+    # Asked before the edit applies: naming oneself commander in the same edit does not count.
+    may_lift = incident.can_lift_restriction(editor)
     for name, value in facts.items():
         setattr(incident, name, value)
     new_services = list(services) if services is not None else None
@@ -176,7 +178,7 @@ def incident_update(
     if not changed:
         return incident, []
     if was_restricted and not incident.restricted:
-        _check_lift_restriction(incident, editor, restriction_reason)
+        _check_lift_restriction(may_lift, restriction_reason)
     documented = [field for field in changed if field in DOCUMENTED_FACTS]
     if documented:
         changes.check_change_allowed(incident=incident, actor=editor)
@@ -271,10 +273,11 @@ def _access_values(incident: Incident, *, participants=None, teams=None) -> dict
     }
 
 
-def _check_lift_restriction(incident: Incident, editor, reason: str) -> None:
+def _check_lift_restriction(may_lift: bool, reason: str) -> None:
     """Lifting a restriction makes a security, legal or HR incident readable by everyone:
-    only staff, the Security role and its commander may, and they say why."""
-    if not incident.can_lift_restriction(editor):
+    only staff, the Security role and its commander may (``Incident.can_lift_restriction``),
+    and they say why."""
+    if not may_lift:
         raise IncidentError(
             _(
                 "Only staff, the Security role and the incident's commander may lift its "
