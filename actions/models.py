@@ -18,7 +18,8 @@ from core.dates import date_in_range_q, validate_date_in_range
 from core.markdown import MarkdownRenderedModel
 from core.models import FieldChangeRecord, Role, TimeStampedModel
 from core.search import stored_french_vector, stored_search_vector
-from postmortems.models import Postmortem, readable_by_q
+from incidents.models import Incident
+from postmortems.models import Postmortem, draft_readable_by_q
 
 
 class Priority(models.TextChoices):
@@ -116,9 +117,12 @@ class ActionItemQuerySet(models.QuerySet):
         and staff. The one exception is the owner, who always sees what they own: they were
         made answerable for it, their reminders list it, and they must be able to finish it,
         even when the draft it came from is not theirs to read (its text stays hidden)."""
-        readable = readable_by_q(user, via="postmortem__")
+        readable = draft_readable_by_q(user, via="postmortem__")
         # An empty Q means "every postmortem"; OR-ing it would drop it, not widen the filter.
-        return self.filter(Q(owner=user) | readable) if readable else self.all()
+        items = self.filter(Q(owner=user) | readable) if readable else self.all()
+        # A restricted incident's items only for those who see the incident, owners included:
+        # name the owner a participant for them to see it.
+        return items.filter(Incident.visible_to_q(user, prefix="postmortem__incident__"))
 
     def with_list_relations(self):
         """With owner, postmortem and incident, but not their documents: a list row shows

@@ -163,8 +163,13 @@ def my_action_items(user, *, today: date, page_number=None) -> dict:
     """One page of the user's items still to do (overdue first, then by due date), how many
     there are and how many are overdue, and on the first page the ones they closed recently
     (the newest ``PAGE_SIZE``; the list filtered by owner has them all). Five queries."""
-    # No visible_to(): an owner always sees what they own, drafts' items included (see there).
-    items = ActionItem.objects.owned_by(user).with_list_relations()
+    # No visible_to(): an owner always sees what they own, drafts' items included (see there),
+    # but not a restricted incident's items unless they may see the incident.
+    items = (
+        ActionItem.objects.owned_by(user)
+        .filter(Incident.visible_to_q(user, prefix="postmortem__incident__"))
+        .with_list_relations()
+    )
     # Among items to do, by due date is overdue first: action_item_owner_to_do_idx's order.
     to_do = items.filter(status__in=TO_DO).order_by(
         F("due_date").asc(nulls_last=True), "priority", "pk"

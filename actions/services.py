@@ -230,6 +230,8 @@ def _tell_new_owner(item: ActionItem, *, actor) -> None:
     owner = item.owner
     if owner is None or owner.pk == actor.pk:
         return
+    if not item.postmortem.incident.viewers_among([owner]):
+        return  # a restricted incident's item says nothing to someone who may not see it
     kind = NotificationKind.ACTION_ITEM_ASSIGNED
     notify_in_app(
         recipients=[owner], kind=kind, actor=actor, title=item.title, url=item.get_absolute_url()
@@ -399,8 +401,19 @@ def plan_action_reminders(*, now: datetime | None = None) -> list[Reminder]:
     reminders = []
 
     by_owner: dict[int, list[ActionItem]] = {}
+    # A restricted incident's items are reminded only to owners who may see the incident
+    # (one query per restricted incident with items due; there are few).
+    restricted_owners = {}
+    for item in items:
+        incident = item.postmortem.incident
+        if incident.restricted and incident.pk not in restricted_owners:
+            owners = [i.owner for i in items if i.postmortem.incident_id == incident.pk]
+            restricted_owners[incident.pk] = {p.pk for p in incident.viewers_among(owners)}
     for item in items:
         owner = item.owner
+        seen_by = restricted_owners.get(item.postmortem.incident_id)
+        if seen_by is not None and item.owner_id not in seen_by:
+            continue
         if owner is not None and owner.is_active and owner.email:
             by_owner.setdefault(owner.pk, []).append(item)
     for owned in by_owner.values():

@@ -62,6 +62,8 @@ def _get_postmortem(request, reference: str) -> Postmortem:
     postmortem = get_object_or_404(
         Postmortem.objects.with_page_relations(), incident__number=number
     )
+    if not postmortem.incident.can_view(request.user):
+        raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
     if not postmortem.can_read(request.user):
         raise PermissionDenied(
             _("This postmortem is still a draft: only its writers, reviewers and staff read it.")
@@ -217,7 +219,7 @@ def dashboard(request):
             "today": today,
             "body": _dashboard_body(request, filters=filters, today=today),
             # Not kept with the body: requirements are not among the watched tables.
-            "required": required_postmortems_panel(today=org_today()),
+            "required": required_postmortems_panel(today=org_today(), user=request.user),
         },
     )
 

@@ -77,6 +77,8 @@ class IncidentSerializer(serializers.ModelSerializer):
             "resolved_at",
             "customer_impact",
             "customer_impact_html",
+            # Only those who may see a restricted incident get it at all (IncidentViewSet).
+            "restricted",
             "created_at",
             "updated_at",
             "page",

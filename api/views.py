@@ -87,8 +87,11 @@ class IncidentViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "list":
-            return incident_list(filters=list_filters(self.request, IncidentFilterForm))
-        return Incident.objects.with_list_relations()
+            return incident_list(
+                user=self.request.user, filters=list_filters(self.request, IncidentFilterForm)
+            )
+        # A restricted incident the token's person may not see is a 404, as on the pages.
+        return Incident.objects.visible_to(self.request.user).with_list_relations()
 
     def get_object(self):
         number = Incident.number_from_reference(self.kwargs["reference"])
@@ -112,7 +115,7 @@ class TimelineEntryViewSet(
 
     def incident(self) -> Incident:
         number = Incident.number_from_reference(self.kwargs["reference"])
-        return get_object_or_404(Incident, number=number)
+        return get_object_or_404(Incident.objects.visible_to(self.request.user), number=number)
 
     def get_queryset(self):
         return self.incident().timeline_entries.select_related("incident", "author")
@@ -388,7 +391,10 @@ class ServiceViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
 class TagViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.TagSerializer
-    queryset = Tag.objects.all()
+
+    def get_queryset(self):
+        return Tag.objects.visible_to(self.request.user)
+
     pagination_class = ordered_pages("name")
     lookup_field = "slug"
     lookup_value_regex = SLUG

@@ -40,6 +40,8 @@ def _get_incident_for_import(request, reference: str) -> Incident:
     if number is None:
         raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
     incident = get_object_or_404(Incident, number=number)
+    if not incident.can_view(request.user):  # a restricted incident: as if there were none
+        raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
     if not incident.can_edit(request.user):
         raise PermissionDenied(_("You may not edit this incident's timeline."))
     return incident

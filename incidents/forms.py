@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from core.forms import (
     cap_text_length,
     https_by_default,
 )
+from core.models import Team
 from incidents.models import (
     SEVERITY_MEANINGS,
     Incident,
@@ -54,6 +56,15 @@ class IncidentForm(OneSubmissionMixin, VersionedModelForm):
         max_length=500,
         help_text=_("Comma-separated, e.g. deploy, dns, capacity."),
     )
+    restriction_reason = forms.CharField(
+        label=_("Why the restriction is lifted"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Needed to lift a restriction (staff, the Security role and the commander may); "
+            "kept in the incident's history."
+        ),
+    )
 
     class Meta:
         model = Incident
@@ -69,8 +80,14 @@ class IncidentForm(OneSubmissionMixin, VersionedModelForm):
             "resolved_at",
             "customer_impact",
             "near_miss",
+            "restricted",
+            "participants",
+            "access_teams",
         ]
         widgets = {
+            # A plain multiple select and checkboxes: both work from the keyboard alone.
+            "participants": forms.SelectMultiple(attrs={"size": 6}),
+            "access_teams": forms.CheckboxSelectMultiple,
             "severity": forms.RadioSelect,
             "services": forms.CheckboxSelectMultiple,
             "started_at": DateTimeLocalInput,
@@ -84,6 +101,12 @@ class IncidentForm(OneSubmissionMixin, VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.fields["severity"].choices = _severity_choices_with_meanings()
         self.fields["commander"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["participants"].queryset = get_user_model().objects.filter(is_active=True)
+        self.fields["participants"].help_text = _(
+            "Who may see it while it is restricted, besides its commander and whoever declared "
+            "it. Hold Ctrl (⌘ on a Mac) to choose several."
+        )
+        self.fields["access_teams"].queryset = Team.objects.all()
         zone_help = _time_zone_help()
         for name in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
             self.fields[name].help_text = zone_help
@@ -138,14 +161,17 @@ class IncidentLinkForm(forms.Form):
         label=_("Incident"), max_length=20, help_text=_("Its reference, e.g. INC-42.")
     )
 
-    def __init__(self, *args, incident: Incident, **kwargs):
+    def __init__(self, *args, incident: Incident, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.incident = incident
+        self.user = user
 
     def clean_reference(self) -> Incident:
         reference = self.cleaned_data["reference"]
         number = Incident.number_from_reference(reference)
-        other = Incident.objects.filter(number=number).first() if number is not None else None
+        # A restricted incident the linker may not see answers as if it did not exist.
+        incidents = Incident.objects.visible_to(self.user) if self.user else Incident.objects
+        other = incidents.filter(number=number).first() if number is not None else None
         if other is None:
             raise forms.ValidationError(
                 _("No incident has the reference %(reference)s.") % {"reference": reference}
@@ -170,7 +196,10 @@ class IncidentFilterForm(FilterForm):
         label=_("Service"), queryset=Service.objects.all(), required=False, to_field_name="slug"
     )
     tag = forms.ModelChoiceField(
-        label=_("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
+        label=_("Tag"),
+        queryset=Tag.objects.visible_to(AnonymousUser()),
+        required=False,
+        to_field_name="slug",
     )
     team = TeamFilterField()
     near_miss = forms.ChoiceField(

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils import timezone
@@ -92,11 +92,24 @@ class Service(models.Model):
         return self.public_name or self.name
 
 
+class TagQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Tags on an incident the user may see, or on none: a tag that only restricted
+        incidents carry ("payroll-fraud") is as absent as they are."""
+        through = Incident.tags.through.objects.filter(tag=OuterRef("pk"))
+        return self.filter(
+            Exists(through.filter(Incident.visible_to_q(user, prefix="incident__")))
+            | ~Exists(through)
+        )
+
+
 class Tag(models.Model):
     """A free-form label on incidents ("deploy", "dns", "capacity"), usable as a filter."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True, allow_unicode=True)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -134,8 +147,6 @@ class IncidentQuerySet(models.QuerySet):
         their commander, creator, named participants, members of teams given access, staff and
         the Security role. Every read path (lists, search, feeds, exports, API, emails) goes
         through here or through ``Incident.can_view``."""
-        if user.is_authenticated and user.sees_every_restricted_incident:
-            return self
         return self.filter(Incident.visible_to_q(user))
 
     def near_misses(self):
@@ -358,12 +369,19 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
     def visible_to_q(user, prefix: str = "") -> Q:
         """The visibility rule as a condition, for querysets of incidents or, with ``prefix``
         (``"incident__"``, ``"postmortem__incident__"``), of what hangs off them. Subqueries, so
-        no row is repeated."""
-        if user.is_authenticated and user.sees_every_restricted_incident:
+        no row is repeated. The Security role is asked in the same query unless the person's
+        roles are already known, so a list costs no query more for it."""
+        if not user.is_authenticated:
+            return Q(**{f"{prefix}restricted": False})
+        roles_known = "role_names" in user.__dict__
+        if user.is_staff or (roles_known and user.sees_every_restricted_incident):
             return Q()
         unrestricted = Q(**{f"{prefix}restricted": False})
-        if not user.is_authenticated:
-            return unrestricted
+        if not roles_known:
+            security = user.groups.through.objects.filter(
+                user_id=user.pk, group__name=Role.SECURITY
+            )
+            unrestricted |= Q(models.Exists(security))
         incident_pk = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
         participant = Incident.participants.through.objects.filter(
             incident_id=incident_pk, user_id=user.pk
@@ -380,18 +398,47 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
         )
 
     def can_view(self, user) -> bool:
+        """The rule of ``visible_to_q`` for this incident; asked once per person and instance
+        (a page asks again for every timeline entry it shows)."""
         if not self.restricted:
             return True
         if not user.is_authenticated:
             return False
-        if user.sees_every_restricted_incident or user.pk in (
-            self.created_by_id,
-            self.commander_id,
-        ):
-            return True
-        return (
-            self.participants.filter(pk=user.pk).exists()
-            or self.access_teams.filter(members=user.pk).exists()
+        answers = self.__dict__.setdefault("_can_view", {})
+        if user.pk not in answers:
+            answers[user.pk] = (
+                user.sees_every_restricted_incident
+                or user.pk in (self.created_by_id, self.commander_id)
+                or self.participants.filter(pk=user.pk).exists()
+                or self.access_teams.filter(members=user.pk).exists()
+            )
+        return answers[user.pk]
+
+    def viewers_among(self, people) -> list:
+        """Those of ``people`` who may see this incident: everyone when it is not restricted
+        (no query); else one query. Every notification and email about it goes through here."""
+        people = [person for person in people if person is not None]
+        if not self.restricted or not people:
+            return people
+        allowed = set(
+            type(people[0])
+            .objects.filter(pk__in=[person.pk for person in people])
+            .filter(
+                Q(is_staff=True)
+                | Q(groups__name=Role.SECURITY)
+                | Q(pk__in=[self.commander_id, self.created_by_id])
+                | Q(participated_incidents=self)
+                | Q(teams__accessible_incidents=self)
+            )
+            .values_list("pk", flat=True)
+        )
+        return [person for person in people if person.pk in allowed]
+
+    def can_lift_restriction(self, user) -> bool:
+        """Making a restricted incident readable by everyone: staff, the Security role and its
+        commander only (anyone who may edit it may restrict it), always with a reason."""
+        return user.is_authenticated and (
+            user.sees_every_restricted_incident or user.pk == self.commander_id
         )
 
     def can_edit(self, user) -> bool:
@@ -659,6 +706,9 @@ class IncidentField(models.TextChoices):
     COMMANDER = "commander", _("Incident commander")
     TAGS = "tags", _("Tags")
     LINKS = "links", _("Links")
+    RESTRICTED = "restricted", _("Restricted")
+    PARTICIPANTS = "participants", _("Participants")
+    ACCESS_TEAMS = "access_teams", _("Teams given access")
 
 
 MOMENT_FIELDS = {
@@ -687,6 +737,8 @@ class IncidentChange(FieldChangeRecord):
     field = models.CharField(_("changed"), max_length=20, choices=IncidentField.choices)
     old_value = models.TextField(_("from"), blank=True)
     new_value = models.TextField(_("to"), blank=True)
+    # Why, where a change needs one (lifting a restriction).
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta(FieldChangeRecord.Meta):
         verbose_name = _("incident change")
@@ -700,7 +752,7 @@ class IncidentChange(FieldChangeRecord):
         return f"{self.incident_id} {self.field}: {self.old_value} → {self.new_value}"
 
     def _display(self, value: str) -> str:
-        if self.field == IncidentField.NEAR_MISS:
+        if self.field in (IncidentField.NEAR_MISS, IncidentField.RESTRICTED):
             return _("Yes") if value else _("No")
         if not value:
             return "—"

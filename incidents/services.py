@@ -83,14 +83,43 @@ def _moment(when) -> str:
 
 
 @transaction.atomic
-def incident_create(*, created_by, services=(), tags=(), commander=None, **facts) -> Incident:
+def incident_create(
+    *,
+    created_by,
+    services=(),
+    tags=(),
+    commander=None,
+    participants=(),
+    access_teams=(),
+    restriction_reason="",
+    **facts,
+) -> Incident:
     """Declare an incident (``tags`` are names). Its creation is not a change, and there is
-    no postmortem yet to ask: the history and the change hooks start after it."""
+    no postmortem yet to ask: the history and the change hooks start after it. Declared
+    restricted (``restricted=True``), only its participants, the teams given access, staff and
+    the Security role see it from the start; that is recorded in its history."""
     incident = Incident(created_by=created_by, commander=commander, **facts)
     incident.full_clean(exclude=["number"])
     incident.save()
     incident.services.set(services)
     incident.tags.set(Tag.from_names(tags))
+    incident.participants.set(participants)
+    incident.access_teams.set(access_teams)
+    if incident.restricted:
+        after = _access_values(incident)
+        IncidentChange.objects.bulk_create(
+            IncidentChange(
+                incident=incident,
+                field=field,
+                old_value="",
+                new_value=after[field],
+                changed_by=created_by,
+                changed_at=incident.created_at,
+                reason=restriction_reason if field == IncidentField.RESTRICTED else "",
+            )
+            for field in ACCESS_FACTS
+            if after[field]
+        )
     similarity.record_change(incident)
     events.publish(events.INCIDENT_DECLARED, actor=created_by, incident=incident)
     if incident.status == Status.RESOLVED:
@@ -107,7 +136,16 @@ def incident_delete(*, incident: Incident) -> None:
 
 @transaction.atomic
 def incident_update(
-    *, incident: Incident, editor, loaded_version: str, services=None, tags=None, **facts
+    *,
+    incident: Incident,
+    editor,
+    loaded_version: str,
+    services=None,
+    tags=None,
+    participants=None,
+    access_teams=None,
+    restriction_reason="",
+    **facts,
 ) -> tuple[Incident, list[IncidentChange]]:
     """Change an incident's facts, recording each changed fact (from → to) in its history.
 
@@ -122,15 +160,25 @@ def incident_update(
             _("Someone else saved this incident while you were editing it."),
             current_version=_version(incident),
         )
-    before = _fact_values(incident)
+    before = {**_fact_values(incident), **_access_values(incident)}
+    was_restricted = incident.restricted
+    # Asked before the edit applies: naming oneself commander in the same edit does not count.
+    may_lift = incident.can_lift_restriction(editor)
     for name, value in facts.items():
         setattr(incident, name, value)
     new_services = list(services) if services is not None else None
     new_tags = Tag.from_names(tags) if tags is not None else None
-    after = _fact_values(incident, services=new_services, tags=new_tags)
+    new_participants = list(participants) if participants is not None else None
+    new_teams = list(access_teams) if access_teams is not None else None
+    after = {
+        **_fact_values(incident, services=new_services, tags=new_tags),
+        **_access_values(incident, participants=new_participants, teams=new_teams),
+    }
     changed = [field for field in before if before[field] != after[field]]
     if not changed:
         return incident, []
+    if was_restricted and not incident.restricted:
+        _check_lift_restriction(may_lift, restriction_reason)
     documented = [field for field in changed if field in DOCUMENTED_FACTS]
     if documented:
         changes.check_change_allowed(incident=incident, actor=editor)
@@ -140,6 +188,10 @@ def incident_update(
         incident.services.set(new_services)
     if new_tags is not None:
         incident.tags.set(new_tags)
+    if new_participants is not None:
+        incident.participants.set(new_participants)
+    if new_teams is not None:
+        incident.access_teams.set(new_teams)
     now = timezone.now()
     if similarity.SIMILARITY_FIELDS.intersection(changed):
         similarity.record_change(incident)
@@ -151,6 +203,7 @@ def incident_update(
             new_value=after[field],
             changed_by=editor,
             changed_at=now,
+            reason=restriction_reason if field == IncidentField.RESTRICTED else "",
         )
         for field in changed
     )
@@ -202,6 +255,39 @@ def _fact_values(incident: Incident, *, services=None, tags=None) -> dict[str, s
     values[IncidentField.SERVICES] = ", ".join(sorted(service.name for service in services))
     values[IncidentField.TAGS] = ", ".join(sorted(tag.name for tag in tags))
     return values
+
+
+# Who sees a restricted incident, recorded in its history like its other facts.
+ACCESS_FACTS = (IncidentField.RESTRICTED, IncidentField.PARTICIPANTS, IncidentField.ACCESS_TEAMS)
+
+
+def _access_values(incident: Incident, *, participants=None, teams=None) -> dict[str, str]:
+    if participants is None:
+        participants = incident.participants.all() if incident.pk else []
+    if teams is None:
+        teams = incident.access_teams.all() if incident.pk else []
+    return {
+        IncidentField.RESTRICTED: "yes" if incident.restricted else "",
+        IncidentField.PARTICIPANTS: ", ".join(sorted(user.display_name for user in participants)),
+        IncidentField.ACCESS_TEAMS: ", ".join(sorted(team.name for team in teams)),
+    }
+
+
+def _check_lift_restriction(may_lift: bool, reason: str) -> None:
+    """Lifting a restriction makes a security, legal or HR incident readable by everyone:
+    only staff, the Security role and its commander may (``Incident.can_lift_restriction``),
+    and they say why."""
+    if not may_lift:
+        raise IncidentError(
+            _(
+                "Only staff, the Security role and the incident's commander may lift its "
+                "restriction. Ask one of them."
+            )
+        )
+    if not reason.strip():
+        raise IncidentError(
+            _("Say why the restriction is lifted: the reason is kept in its history.")
+        )
 
 
 # Links between incidents ------------------------------------------------------------------------

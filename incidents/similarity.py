@@ -168,17 +168,24 @@ class SimilarList:
     pending_since: datetime | None = None
 
 
-def similar_for_page(incident: Incident) -> SimilarList:
+def similar_for_page(incident: Incident, user=None) -> SimilarList:
     """The incident's similar incidents as its page shows them: its kept list, with the oldest
     change not yet processed (one query; two when the list is empty), or ranked now if it has
-    none."""
+    none. With ``user``, only the incidents they may see (restricted ones are absent, not
+    hidden: their titles never reach the page)."""
     if incident.similar_computed_at is None:
-        return SimilarList(similar_incidents(incident))
+        ranked_now = similar_incidents(incident)
+        if user is not None:
+            # Restricted ones are rare: asked about one by one, only when there are any.
+            ranked_now = [other for other in ranked_now if other.can_view(user)]
+        return SimilarList(ranked_now)
     own_services = Incident.services.through.objects.filter(incident=incident).values("service")
     oldest_change = SimilarityChange.objects.order_by("changed_at").values("changed_at")[:1]
+    kept = SimilarIncident.objects.filter(incident=incident)
+    if user is not None:
+        kept = kept.filter(Incident.visible_to_q(user, prefix="similar__"))
     rows = list(
-        SimilarIncident.objects.filter(incident=incident)
-        .select_related("similar")
+        kept.select_related("similar")
         .annotate(
             shared_services=ArrayAgg(
                 "similar__services__name",

@@ -25,11 +25,13 @@ from incidents.similarity import similar_for_page
 REFUSALS = (ChangeRefused, services.IncidentError, ValidationError)
 
 
-def _get_incident(reference: str) -> Incident:
+def _get_incident(request, reference: str) -> Incident:
+    """The incident, or 404 when there is none or it is restricted and the reader may not see
+    it: the same answer both ways, so a restricted incident's existence does not leak."""
     number = Incident.number_from_reference(reference)
     if number is None:
         raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
-    return get_object_or_404(
+    incident = get_object_or_404(
         Incident.objects.select_related(
             "commander",
             "created_by",
@@ -39,26 +41,32 @@ def _get_incident(reference: str) -> Incident:
         ),
         number=number,
     )
+    if not incident.can_view(request.user):
+        raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
+    return incident
 
 
 def _get_incident_for_edit(request, reference: str) -> Incident:
-    incident = _get_incident(reference)
+    incident = _get_incident(request, reference)
     if not incident.can_edit(request.user):
         raise PermissionDenied(_("You may not edit this incident."))
     return incident
 
 
-def _get_entry(reference: str, pk: int, *, entries=None) -> TimelineEntry:
+def _get_entry(request, reference: str, pk: int, *, entries=None) -> TimelineEntry:
     entries = entries if entries is not None else TimelineEntry.objects
-    return get_object_or_404(
+    entry = get_object_or_404(
         entries.select_related("incident"),
         pk=pk,
         incident__number=Incident.number_from_reference(reference) or -1,
     )
+    if not entry.incident.can_view(request.user):
+        raise Http404(_("No incident has the reference %(reference)s.") % {"reference": reference})
+    return entry
 
 
 def _get_entry_for_edit(request, reference: str, pk: int, *, entries=None) -> TimelineEntry:
-    entry = _get_entry(reference, pk, entries=entries)
+    entry = _get_entry(request, reference, pk, entries=entries)
     if not entry.can_edit(request.user):
         raise PermissionDenied(_("You may not change this timeline entry."))
     return entry
@@ -86,6 +94,7 @@ def _refusal_text(refusal: Exception) -> str:
 def _incident_facts(form: IncidentForm) -> dict:
     facts = {name: form.cleaned_data[name] for name in IncidentForm.Meta.fields}
     facts["tags"] = form.cleaned_data["tags"]
+    facts["restriction_reason"] = form.cleaned_data["restriction_reason"]
     return facts
 
 
@@ -102,7 +111,9 @@ def incident_list_view(request):
         if request.GET.get("postmortem")
         else kept_count("incident-list-count", request.user.pk)
     )
-    context = filtered_list_context(request, IncidentFilterForm, incident_list, count=count)
+    context = filtered_list_context(
+        request, IncidentFilterForm, incident_list, count=count, user=request.user
+    )
     return render(request, "incidents/incident_list.html", context)
 
 
@@ -141,11 +152,19 @@ def incident_update(request, reference):
         else:
             messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
             return redirect(incident)
-    return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
+    return render(
+        request,
+        "incidents/incident_form.html",
+        {
+            "form": form,
+            "incident": incident,
+            "may_lift_restriction": incident.can_lift_restriction(request.user),
+        },
+    )
 
 
 def incident_detail(request, reference):
-    incident = _get_incident(reference)
+    incident = _get_incident(request, reference)
     return render(
         request,
         "incidents/incident_detail.html",
@@ -154,18 +173,18 @@ def incident_detail(request, reference):
 
 
 def _detail_context(request, incident, entry_form, link_form=None) -> dict:
-    links = incident_links(incident)
+    links = incident_links(incident, user=request.user)
     for link in links:
         link.wording = link.wording_from(incident)
         link.other_incident = link.other(incident)
     return {
         "links": links,
-        "link_form": link_form or IncidentLinkForm(incident=incident),
+        "link_form": link_form or IncidentLinkForm(incident=incident, user=request.user),
         "incident": incident,
         "postmortem": getattr(incident, "postmortem", None),
         "requirement": getattr(incident, "postmortem_requirement", None),
         "services": incident.services.all(),
-        "similar": similar_for_page(incident),
+        "similar": similar_for_page(incident, request.user),
         "changes": incident_changes(incident),
         **_timeline_context(request, incident, entry_form),
     }
@@ -175,7 +194,7 @@ def _detail_context(request, incident, entry_form, link_form=None) -> dict:
 @transaction.atomic
 def incident_link_create(request, reference):
     incident = _get_incident_for_edit(request, reference)
-    form = IncidentLinkForm(request.POST, incident=incident)
+    form = IncidentLinkForm(request.POST, incident=incident, user=request.user)
     if form.is_valid():
         try:
             services.incident_link_create(
@@ -229,7 +248,7 @@ def _timeline_context(request, incident, entry_form) -> dict:
 @require_POST
 @transaction.atomic
 def timeline_entry_create(request, reference):
-    incident = _get_incident(reference)
+    incident = _get_incident(request, reference)
     form = TimelineEntryForm(request.POST)
     if form.is_valid():
         if repeat := form.claim_submission(request):
@@ -259,7 +278,7 @@ def timeline_entry_create(request, reference):
 def timeline_entry_set_incident_time(request, reference, pk):
     """One click from a detection, mitigation or resolution entry to the incident's time."""
     _get_incident_for_edit(request, reference)
-    entry = _get_entry(reference, pk)
+    entry = _get_entry(request, reference, pk)
     try:
         _incident, changed = services.incident_time_from_entry(entry=entry, editor=request.user)
     except REFUSALS as refusal:
@@ -332,7 +351,9 @@ def timeline_entry_restore(request, reference, pk):
 
 
 def timeline_entry_history_view(request, reference, pk):
-    entry = _get_entry(reference, pk, entries=TimelineEntry.all_objects.select_related("author"))
+    entry = _get_entry(
+        request, reference, pk, entries=TimelineEntry.all_objects.select_related("author")
+    )
     return render(
         request,
         "incidents/timelineentry_history.html",

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -57,7 +58,7 @@ class SearchForm(FilterForm):
         super().__init__(*args, **kwargs)
         self.fields["severity"].choices = Severity.choices
         self.fields["service"].queryset = Service.objects.all()
-        self.fields["tag"].queryset = Tag.objects.all()
+        self.fields["tag"].queryset = Tag.objects.visible_to(AnonymousUser())
         self.fields["state"].choices = _state_choices()
 
     @cached_property

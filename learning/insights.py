@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -133,7 +134,10 @@ class InsightsFilterForm(FilterForm):
         to_field_name="slug",
     )
     tag = forms.ModelChoiceField(
-        label=gettext_lazy("Tag"), queryset=Tag.objects.all(), required=False, to_field_name="slug"
+        label=gettext_lazy("Tag"),
+        queryset=Tag.objects.visible_to(AnonymousUser()),
+        required=False,
+        to_field_name="slug",
     )
     # Incidents that touched a service the team owns; their postmortems and action items too.
     team = TeamFilterField()
@@ -168,13 +172,26 @@ def _incident_scope_q(filters: dict, via: str = "") -> Q:
     return q
 
 
-def incidents_in_scope(filters: dict, period: Period) -> QuerySet[Incident]:
-    """Incidents that started in the period and match the service and tag filters."""
+def incidents_in_scope(filters: dict, period: Period, *, restricted: bool = False):
+    """Incidents that started in the period and match the service and tag filters.
+
+    Restricted incidents (security, legal, HR) count only in the period's total
+    (``restricted_total``): every figure, breakdown and filtered view leaves them out, for
+    everyone alike, so the page (kept for all readers) reveals nothing about any one of them."""
     return Incident.objects.filter(
         _incident_scope_q(filters),
+        restricted=restricted,
         started_at__gte=period.starts_at,
         started_at__lt=period.ends_before,
     )
+
+
+def restricted_total(filters: dict, period: Period) -> int:
+    """How many restricted incidents with customer impact started in the period: a total only,
+    and none when a service or tag filter asks for a breakdown. One query."""
+    if _incident_scope_q(filters):
+        return 0
+    return incidents_in_scope(filters, period, restricted=True).filter(near_miss=False).count()
 
 
 def _month(field: str) -> TruncMonth:
@@ -247,6 +264,7 @@ def postmortem_cycle_months(filters: dict, period: Period) -> list[dict]:
     return list(
         Postmortem.objects.filter(
             _incident_scope_q(filters, via="incident__"),
+            incident__restricted=False,
             status=PostmortemStatus.PUBLISHED,
             published_at__gte=period.starts_at,
             published_at__lt=period.ends_before,
@@ -306,7 +324,10 @@ def action_item_months(filters: dict, period: Period, today: date) -> list[dict]
     count at each month's end is the running sum of the events so far.
     """
     items = (
-        ActionItem.objects.filter(_incident_scope_q(filters, via="postmortem__incident__"))
+        ActionItem.objects.filter(
+            _incident_scope_q(filters, via="postmortem__incident__"),
+            postmortem__incident__restricted=False,
+        )
         .annotate(
             closed_at=Case(
                 When(status=ActionStatus.DONE, then=F("completed_at")),
@@ -1027,8 +1048,9 @@ def insights(*, filters: dict, period: Period, today: date) -> dict:
     """Every figure of the insights page, for incidents matching ``filters`` in ``period``.
     Near misses have no customer impact: they are counted and charted apart, and left out of
     the incident counts, durations and services (impact figures); their postmortems and action
-    items still count in those figures, which measure the follow-up work. Seven queries, and
-    three for the contributing factors."""
+    items still count in those figures, which measure the follow-up work. Restricted incidents
+    count only in ``incident_count`` (see ``incidents_in_scope``). Seven queries, and three for
+    the contributing factors."""
     months = period.months
     incident_rows, near_misses_by_month = [], {}
     for row in incident_months(filters, period):
@@ -1054,9 +1076,11 @@ def insights(*, filters: dict, period: Period, today: date) -> dict:
         _survey_figure(months, survey_months(filters, period)),
         *factor_figures(filters, period),
     ]
+    restricted_count = restricted_total(filters, period)
     return {
         "period": period,
-        "incident_count": sum(row["count"] for row in incident_rows),
+        "incident_count": sum(row["count"] for row in incident_rows) + restricted_count,
+        "restricted_count": restricted_count,
         "near_miss_count": sum(near_misses_by_month.values()),
         "recurrences_despite_completed_actions": recurrences_despite_completed_actions(
             filters, period

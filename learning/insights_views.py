@@ -69,6 +69,7 @@ def insights_view(request):
         {
             "period": period,
             "incident_count": figures.value["incident_count"],
+            "restricted_count": figures.value["restricted_count"],
             "figures_html": figures.value["html"],
             "figures_as_of": figures,  # when they were computed
             "filter_form": filter_form,
@@ -88,7 +89,11 @@ def _figures(request, *, filters: dict, period: Period, today):
             {**context, "is_filtered": bool(filters)},
             request,
         )
-        return {"incident_count": context["incident_count"], "html": html}
+        return {
+            "incident_count": context["incident_count"],
+            "restricted_count": context["restricted_count"],
+            "html": html,
+        }
 
     parts = (
         period,

@@ -27,6 +27,7 @@ def search(request):
     """One search box for incidents, postmortems, timeline entries and action items."""
     form = SearchForm(request.GET or None)
     text, types, filters = form.search_plan() if request.GET else ("", [], {})
+    filters = {**filters, "visible_to": request.user}  # restricted incidents: only who may see
     searches = {
         "incidents": lambda: search_incidents(text=text, filters=filters),
         "postmortems": lambda: search_postmortems(user=request.user, text=text, filters=filters),

@@ -91,8 +91,17 @@ class PostmortemStatus(models.TextChoices):
 
 def readable_by_q(user, *, via: str = "") -> models.Q:
     """Who reads a postmortem, as a filter on postmortems reached through ``via`` (e.g.
-    ``"postmortem__"`` from its action items). Drafts are work in progress: only their writers,
-    reviewers and staff read them. Everything past draft is open to everyone signed in."""
+    ``"postmortem__"`` from its action items): its draft rule and its incident's visibility.
+    Empty (every postmortem) only for those who read everything."""
+    return draft_readable_by_q(user, via=via) & Incident.visible_to_q(
+        user, prefix=f"{via}incident__"
+    )
+
+
+def draft_readable_by_q(user, *, via: str = "") -> models.Q:
+    """Drafts are work in progress: only their writers, reviewers and staff read them.
+    Everything past draft is open to everyone signed in who may see its incident (a restricted
+    incident's postmortem only to those who see the incident: ``readable_by_q``)."""
     if user.is_staff or user.has_role(Role.REVIEWER):
         return models.Q()
     coauthored = Postmortem.co_authors.through.objects.filter(user=user).values("postmortem")
@@ -318,17 +327,23 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
         return self.review_round + 1
 
     def can_read(self, user) -> bool:
-        return user.is_authenticated and (
-            self.status != PostmortemStatus.DRAFT
-            or user.is_staff
-            or user.has_role(Role.REVIEWER)
-            or self.is_writer(user)
+        return (
+            user.is_authenticated
+            and self.incident.can_view(user)
+            and (
+                self.status != PostmortemStatus.DRAFT
+                or user.is_staff
+                or user.has_role(Role.REVIEWER)
+                or self.is_writer(user)
+            )
         )
 
     def can_edit(self, user) -> bool:
         """Author, co-authors, reviewers and staff may edit; everyone signed in may read."""
-        return user.is_authenticated and (
-            user.is_staff or self.is_writer(user) or user.has_role(Role.REVIEWER)
+        return (
+            user.is_authenticated
+            and self.incident.can_view(user)
+            and (user.is_staff or self.is_writer(user) or user.has_role(Role.REVIEWER))
         )
 
 

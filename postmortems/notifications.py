@@ -29,8 +29,9 @@ def notify(*, event: str, postmortem, actor, recipients, thread=(), **context) -
     a reply joins) are told of it as a reply."""
     people = {
         person.pk: person
-        for person in recipients
-        if person is not None and person.pk != actor.pk and person.is_active
+        # A restricted incident's news reaches only those who may see it.
+        for person in postmortem.incident.viewers_among(recipients)
+        if person.pk != actor.pk and person.is_active
     }
     if not people:
         return

@@ -157,9 +157,9 @@ def send_requirement_reminders(*, now: datetime | None = None) -> ReminderRun:
 
 def _tell_owner(requirement: PostmortemRequirement, *, kind, actor=None, today=None) -> None:
     owner = requirement.owner
-    if owner is None:
-        return
     incident = requirement.incident
+    if owner is None or not incident.viewers_among([owner]):
+        return
     context = {
         "incident": incident,
         "requirement": requirement,

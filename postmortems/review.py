@@ -119,6 +119,16 @@ def request_review(*, postmortem: Postmortem, actor: User, reviewers) -> Postmor
             )
             % {"names": ", ".join(unfit)}
         )
+    seeing = {person.pk for person in postmortem.incident.viewers_among(reviewers)}
+    unseeing = [r for r in reviewers if r.pk not in seeing]
+    if unseeing:
+        raise TransitionRefused(
+            _(
+                "The incident is restricted and these people may not see it: %(names)s. Name "
+                "them participants of the incident first, or choose other reviewers."
+            )
+            % {"names": ", ".join(r.display_name for r in unseeing)}
+        )
     from_status = postmortem.status
     # A new round: earlier approvals and requests were of an earlier text (the audit trail
     # keeps them).

@@ -152,7 +152,11 @@ def review_queue(user, *, team=None) -> dict[str, QuerySet[Postmortem]]:
     """What waits for a reviewer, and what came back to a writer; only of ``team``'s incidents
     (through the services it owns) when given."""
     mine = Q(author=user) | Q(co_authors=user)
-    base = Postmortem.objects.select_related("incident", "author").order_by("-updated_at")
+    base = (
+        Postmortem.objects.visible_to(user)
+        .select_related("incident", "author")
+        .order_by("-updated_at")
+    )
     if team is not None:
         base = base.filter(team_q(team, via="incident__"))
     return {
@@ -171,9 +175,10 @@ def review_queue(user, *, team=None) -> dict[str, QuerySet[Postmortem]]:
     }
 
 
-def library(*, filters: dict) -> QuerySet[Postmortem]:
+def library(*, user, filters: dict) -> QuerySet[Postmortem]:
     postmortems = (
-        Postmortem.objects.filter(status=PostmortemStatus.PUBLISHED)
+        Postmortem.objects.visible_to(user)
+        .filter(status=PostmortemStatus.PUBLISHED)
         .select_related("incident", "author")
         .prefetch_related("incident__services")
         .order_by("-published_at")
@@ -205,7 +210,10 @@ def public_summaries() -> QuerySet[Postmortem]:
     """Only what customers may see; callers must show nothing but the public fields, the
     incident's published times and its services' public names."""
     return (
-        Postmortem.objects.filter(status=PostmortemStatus.PUBLISHED, is_public=True)
+        # A restricted (security, legal, HR) incident never has a public summary shown.
+        Postmortem.objects.filter(
+            status=PostmortemStatus.PUBLISHED, is_public=True, incident__restricted=False
+        )
         .select_related("incident")
         .only("public_id", "public_title", "public_summary_html", "published_at", "incident__id")
         .annotate(
@@ -382,6 +390,7 @@ def published_incident(postmortem: Postmortem):
         commander=live.commander,
         created_by=live.created_by,
         created_at=live.created_at,
+        restricted=live.restricted,
         **facts,
     )
     authors = {}  # one stand-in per name, carrying only what the timeline shows
@@ -435,11 +444,13 @@ def amendment_list(postmortem: Postmortem):
 REQUIRED_PANEL_LIMIT = 10
 
 
-def required_postmortems_panel(*, today) -> dict:
+def required_postmortems_panel(*, today, user) -> dict:
     """The dashboard's required postmortems: how many are missing (not started) and overdue
     (not published by the due date, ``today`` being the organisation's), and the outstanding
     ones due first. Two queries whatever their number."""
-    outstanding = PostmortemRequirement.objects.outstanding()
+    outstanding = PostmortemRequirement.objects.outstanding().filter(
+        Incident.visible_to_q(user, prefix="incident__")
+    )
     counts = outstanding.aggregate(
         missing=Count("pk", filter=Q(incident__postmortem__isnull=True)),
         overdue=Count("pk", filter=Q(due_on__lt=today)),

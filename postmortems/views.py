@@ -82,8 +82,16 @@ from postmortems.services import (
 )
 
 
+def _restricted_404(request, incident: Incident) -> None:
+    """A restricted incident's postmortem answers as if it did not exist to whoever may not see
+    the incident: its existence does not leak."""
+    if not incident.can_view(request.user):
+        raise Http404(_("No postmortem for this incident yet."))
+
+
 def _get_postmortem_for_read(request, reference: str) -> Postmortem:
     postmortem = postmortem_for_reference(reference)
+    _restricted_404(request, postmortem.incident)
     if not postmortem.can_read(request.user):
         raise PermissionDenied(
             _("This postmortem is still a draft: only its writers, reviewers and staff read it.")
@@ -93,6 +101,7 @@ def _get_postmortem_for_read(request, reference: str) -> Postmortem:
 
 def _get_postmortem_for_edit(request, reference: str) -> Postmortem:
     postmortem = postmortem_for_reference(reference)
+    _restricted_404(request, postmortem.incident)
     if not postmortem.can_edit(request.user):
         raise PermissionDenied(_("Only the author, co-authors, reviewers and staff may edit this."))
     return postmortem
@@ -112,6 +121,7 @@ def postmortem_list_view(request):
 @require_http_methods(["GET", "POST"])
 def postmortem_start(request, reference):
     incident = get_object_or_404(Incident, number=Incident.number_from_reference(reference) or -1)
+    _restricted_404(request, incident)
     if Postmortem.objects.filter(incident=incident).exists():
         if request.method == "POST":
             messages.info(request, str(AlreadyStarted(postmortem=incident.postmortem)))
@@ -183,7 +193,7 @@ def postmortem_detail(request, reference):
             "reviewers": reviewer_panel(postmortem),
             "blame_hits": find_blame_in_sections(postmortem.section_texts(), compiled_phrases()),
             "open_comments": review.open_threads(postmortem).count(),
-            "similar": similar_for_page(postmortem.incident),
+            "similar": similar_for_page(postmortem.incident, request.user),
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
             # The questionnaire about the review, once published (postmortems/survey.py).
@@ -467,6 +477,7 @@ def postmortem_restore(request, reference, number):
 @require_http_methods(["GET", "POST"])
 def postmortem_people(request, reference):
     postmortem = postmortem_for_reference(reference)
+    _restricted_404(request, postmortem.incident)
     if not (request.user.is_staff or request.user.pk == postmortem.author_id):
         raise PermissionDenied(
             _("Only the author and staff may change who writes this postmortem.")
@@ -855,6 +866,7 @@ def requirement_exempt(request, reference):
     incident = get_object_or_404(
         Incident.objects.select_related("postmortem_requirement"), number=number or -1
     )
+    _restricted_404(request, incident)
     if not requirements.can_exempt(request.user):
         raise PermissionDenied(_("Only Managers may exempt an incident from its postmortem."))
     requirement = getattr(incident, "postmortem_requirement", None)
@@ -901,7 +913,9 @@ def review_queue_view(request):
 def library_view(request):
     # Counting every published postmortem grows with the data: kept until the data changes.
     count = kept_count("library-count", request.user.pk)
-    context = filtered_list_context(request, LibraryFilterForm, library, count=count)
+    context = filtered_list_context(
+        request, LibraryFilterForm, library, count=count, user=request.user
+    )
     return render(request, "postmortems/library.html", context)
 
 

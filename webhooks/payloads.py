@@ -49,6 +49,14 @@ def _action_item(item) -> dict:
     }
 
 
+def concerns_restricted_incident(*, incident=None, postmortem=None, action_item=None) -> bool:
+    if action_item is not None:
+        postmortem = action_item.postmortem
+    if postmortem is not None:
+        incident = postmortem.incident
+    return incident is not None and incident.restricted
+
+
 def build(event: str, *, actor=None, incident=None, postmortem=None, action_item=None) -> dict:
     """The JSON body of ``event`` about the objects given (an action item brings its
     postmortem, a postmortem its incident)."""

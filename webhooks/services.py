@@ -40,7 +40,13 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> str:
 
 @transaction.atomic
 def record_event(event: str, *, actor=None, **objects) -> list[WebhookDelivery]:
-    """Write one delivery of ``event`` for every active endpoint that wants it."""
+    """Write one delivery of ``event`` for every active endpoint that wants it.
+
+    A restricted incident (security, legal, HR), and its postmortem and action items, send
+    nothing: an endpoint is read outside Hindsight by people it cannot check, so not even a
+    reference leaves."""
+    if payloads.concerns_restricted_incident(**objects):
+        return []
     endpoints = list(WebhookEndpoint.objects.listening_to(event))
     if not endpoints:
         return []
