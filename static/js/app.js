@@ -36,4 +36,25 @@
     const defaults = JSON.parse(select.dataset.dueDefaults);
     if (defaults[select.value]) due.value = defaults[select.value];
   });
+
+  // "/" focuses the search box in the menu bar, unless the user is typing somewhere. On a
+  // narrow screen the menu is folded away: open it first so the box can take the focus.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.isContentEditable || (target.closest && target.closest("input, textarea, select"))) {
+      return;
+    }
+    const search = document.getElementById("nav-search");
+    if (!search) return;
+    event.preventDefault();
+    const menu = search.closest(".collapse");
+    if (menu && search.offsetParent === null && window.bootstrap) {
+      menu.addEventListener("shown.bs.collapse", function () { search.focus(); }, { once: true });
+      window.bootstrap.Collapse.getOrCreateInstance(menu).show();
+      return;
+    }
+    search.focus();
+    search.select();
+  });
 })();
