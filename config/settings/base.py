@@ -91,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                # The navigation's counts (reviews waiting, my overdue items): one query.
+                # The menu bar's counts (unread notifications, reviews waiting, my overdue items): one query.
                 "actions.context_processors.navigation_counts",
             ],
         },

@@ -1,6 +1,6 @@
 """The navigation shows, on every page, the counts of work that needs the signed-in person:
-reviews waiting for them and their overdue action items, in one query at any data size (and
-one for the user's roles, which the rest of the request reuses)."""
+reviews waiting for them and their overdue action items (beside the bell's unread count), in
+one query at any data size."""
 
 from datetime import timedelta
 
@@ -43,7 +43,11 @@ def _data(reviewer, size):
 def test_counts_are_reviews_waiting_and_own_overdue_items(pinned_now):
     reviewer = UserFactory(roles=[Role.REVIEWER])
     _data(reviewer, 2)
-    assert counts_for(reviewer) == {"reviews_waiting": 2, "overdue_items": 2}
+    assert counts_for(reviewer) == {
+        "reviews_waiting": 2,
+        "overdue_items": 2,
+        "unread_notifications": 0,
+    }
 
 
 def test_an_approval_voided_by_a_change_waits_again(pinned_now):
@@ -74,8 +78,19 @@ def test_the_counts_cost_one_query_at_any_size(
 ):
     reviewer = UserFactory(roles=[Role.REVIEWER])
     _data(reviewer, size)
-    # Two: the user's roles (whether they see every restricted incident; kept on the user for
-    # the rest of the request) and both counts, as subqueries of a single statement.
-    with django_assert_max_num_queries(2):
+    # One: every count a subquery of a single statement, the roles asked there too.
+    with django_assert_max_num_queries(1):
         counts = counts_for(reviewer)
-    assert counts == {"reviews_waiting": size, "overdue_items": size}
+    assert counts == {"reviews_waiting": size, "overdue_items": size, "unread_notifications": 0}
+
+
+@pytest.mark.parametrize(("roles", "counted"), [([Role.REVIEWER], 0), ([Role.SECURITY], 1)])
+def test_a_review_of_a_restricted_incident_counts_only_for_those_who_may_see_it(
+    roles, counted, pinned_now
+):
+    reviewer = UserFactory(roles=roles)
+    postmortem = PostmortemFactory(status="in_review", incident__restricted=True)
+    ReviewRequest.objects.create(
+        postmortem=postmortem, reviewer=reviewer, requested_by=postmortem.author
+    )
+    assert counts_for(reviewer)["reviews_waiting"] == counted
