@@ -64,11 +64,12 @@ def test_the_menu_bar_shows_the_counts_with_words_for_screen_readers(client, pin
     assert '<span class="badge rounded-pill text-bg-primary nav-count nav-reviews-waiting"' in page
     assert ", 3 reviews waiting for you" in page
     assert ", 3 of yours overdue" in page
+    assert 'class="nav-toggler-dot"' in page  # on the folded menu's button, for phones
 
 
 def test_no_counts_shown_when_nothing_waits(author_client, pinned_now):
     page = author_client.get(reverse("incidents:list")).content.decode()
-    assert "nav-count" not in page
+    assert "nav-count" not in page and "nav-toggler-dot" not in page
     assert "waiting for you" not in page
 
 
