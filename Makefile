@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install db migrate demo run test lint format browser redis pango gettext messages check-deploy clean bench bench-all loadtest
+.PHONY: help install db migrate demo run test lint format browser redis pango gettext messages check-deploy clean bench bench-all loadtest screenshots
 
 help:
 	@echo "make run    - install, migrate, load demo data; serve on http://127.0.0.1:8000 with a worker"
@@ -108,6 +108,15 @@ LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hindsight_load
 loadtest: install
 	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python manage.py ensure_database
 	DATABASE_URL=$(LOADTEST_DATABASE_URL) $(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
+# PNGs of the main pages at 1280 and 390 px in docs/screenshots/, from the demo data in a
+# throwaway database (hindsight_screenshots, recreated each run) and a server on port 8765.
+# Options: make screenshots SCREENSHOTS_DATABASE_URL=postgres://.../x_screenshots SCREENSHOTS_PORT=8181
+SCREENSHOTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hindsight_screenshots
+SCREENSHOTS_PORT ?= 8765
+screenshots: db browser
+	SCREENSHOTS_DATABASE_URL=$(SCREENSHOTS_DATABASE_URL) SCREENSHOTS_PORT=$(SCREENSHOTS_PORT) \
+		$(BIN)/python scripts/screenshots.py
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -base64 48) \

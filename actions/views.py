@@ -40,7 +40,7 @@ from core.lists import filtered_list_context
 from core.snapshots import snapshot
 from incidents.models import Incident
 from postmortems.models import Postmortem, readable_by_q
-from postmortems.selectors import required_postmortems_panel
+from postmortems.selectors import postmortems_to_finish, required_postmortems_panel
 
 # The htmx targets: the postmortem page's whole action item section, one item in it while it
 # is edited in place, and one row of "My action items".
@@ -135,6 +135,8 @@ def my_items(request):
         "actions/actionitem_mine.html",
         {
             **my_action_items(request.user, today=today, page_number=request.GET.get("page")),
+            # The writer's home (core.views.home): their postmortems to finish come first.
+            "to_finish": postmortems_to_finish(request.user),
             "today": today,
         },
     )

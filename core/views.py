@@ -23,6 +23,7 @@ from mozilla_django_oidc import views as oidc_views
 
 from core import health, settings_page
 from core.forms import AccountSettingsForm
+from core.models import Role
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +170,29 @@ def sign_in_locked_out(request, original_response=None, credentials=None):
     )
 
 
+# Where each role's work is, in this order for people with several roles: a manager follows
+# everyone's work up from the dashboard; a reviewer unblocks writers from the review queue;
+# everyone else (writers, people with no role yet) lands on their own drafts and action items.
+# The navigation's counts show reviews waiting and overdue items on every page, so whichever
+# page a person lands on, the rest of their work is one link away. A ``next`` in the sign-in
+# link still wins: Django's sign-in (and single sign-on's callback) follow it before this.
+HOMES = [
+    (Role.MANAGER, "actions:dashboard"),
+    (Role.REVIEWER, "postmortems:queue"),
+]
+WRITERS_HOME = "actions:mine"
+
+
+def home_url_name(user) -> str:
+    for role, url_name in HOMES:
+        if user.has_role(role):
+            return url_name
+    return WRITERS_HOME
+
+
 def home(request):
-    return redirect("incidents:list")
+    """``/`` and where sign-in lands (``LOGIN_REDIRECT_URL``): the page of the user's work."""
+    return redirect(home_url_name(request.user))
 
 
 @login_not_required

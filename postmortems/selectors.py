@@ -6,8 +6,10 @@ from django.db.models import (
     Count,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -173,6 +175,36 @@ def review_queue(user, *, team=None) -> dict[str, QuerySet[Postmortem]]:
         "ready_to_publish": base.filter(mine, status=PostmortemStatus.APPROVED).distinct(),
         "in_review": base.filter(mine, status=PostmortemStatus.IN_REVIEW).distinct(),
     }
+
+
+# A writer's home lists what is theirs to move on: drafts, those sent back, approved ones.
+WRITER_TO_FINISH = [
+    PostmortemStatus.CHANGES_REQUESTED,
+    PostmortemStatus.DRAFT,
+    PostmortemStatus.APPROVED,
+]
+WRITER_TO_FINISH_SHOWN = 10
+
+
+def postmortems_to_finish(user) -> list[Postmortem]:
+    """The postmortems ``user`` writes (as author or co-author) that wait for them: sent back
+    first, then drafts, then approved ones to publish; most recently changed first in each.
+    One query; the newest ten, the postmortem list has the rest."""
+    co_written = Postmortem.co_authors.through.objects.filter(
+        postmortem_id=OuterRef("pk"), user_id=user.pk
+    )
+    order = Case(
+        *(When(status=status, then=Value(rank)) for rank, status in enumerate(WRITER_TO_FINISH))
+    )
+    return list(
+        Postmortem.objects.filter(
+            Q(author=user) | Exists(co_written),
+            Incident.visible_to_q(user, prefix="incident__"),
+            status__in=WRITER_TO_FINISH,
+        )
+        .select_related("incident")
+        .order_by(order, "-updated_at")[:WRITER_TO_FINISH_SHOWN]
+    )
 
 
 def library(*, user, filters: dict) -> QuerySet[Postmortem]:

@@ -93,6 +93,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The menu bar's counts (unread notifications, reviews waiting, my overdue items): one query.
+                "actions.context_processors.navigation_counts",
             ],
         },
     },
@@ -137,7 +139,8 @@ AXES_LOCKOUT_CALLABLE = "core.views.sign_in_locked_out"
 AXES_VERBOSE = False  # no banner on every start-up and command
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "incidents:list"
+# Each role's own page (core.views.home); a `next` in the sign-in link wins.
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Single sign-on (OpenID Connect through mozilla-django-oidc; off by default) -----------

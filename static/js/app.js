@@ -36,4 +36,45 @@
     const defaults = JSON.parse(select.dataset.dueDefaults);
     if (defaults[select.value]) due.value = defaults[select.value];
   });
+
+  // Tables marked table-stack become one card per row on a phone (static/css/app.css): each
+  // cell is labelled with its column's header, here, so templates need not repeat them.
+  function labelStackedCells(root) {
+    root.querySelectorAll("table.table-stack").forEach(function (table) {
+      const headers = Array.from(table.querySelectorAll("thead th")).map(function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.from(row.children).forEach(function (cell, index) {
+          const label = headers[index];
+          if (label && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", label);
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelStackedCells(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    labelStackedCells(event.target.closest("table") || event.target);
+  });
+
+  // "/" focuses the search box in the menu bar, unless the user is typing somewhere. On a
+  // narrow screen the menu is folded away: open it first so the box can take the focus.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.isContentEditable || (target.closest && target.closest("input, textarea, select"))) {
+      return;
+    }
+    const search = document.getElementById("nav-search");
+    if (!search) return;
+    event.preventDefault();
+    const menu = search.closest(".collapse");
+    if (menu && search.offsetParent === null && window.bootstrap) {
+      menu.addEventListener("shown.bs.collapse", function () { search.focus(); }, { once: true });
+      window.bootstrap.Collapse.getOrCreateInstance(menu).show();
+      return;
+    }
+    search.focus();
+    search.select();
+  });
 })();

@@ -19,7 +19,7 @@ def test_demo_data_includes_action_items_some_overdue_some_done_and_loads_once(s
     assert items.overdue(today).count() >= 2
     assert items.filter(status="done").exists()
     assert items.filter(status="wont_do").exclude(resolution_note="").exists()
-    postmortem = items.first().postmortem
-    assert postmortem.incident.title == "Checkout failures after payments config deploy"
+    checkout = "Checkout failures after payments config deploy"
+    assert items.filter(postmortem__incident__title=checkout).count() == 6
     moved = ActionItemChange.objects.get(field="due_date")
     assert moved.reason

@@ -133,10 +133,11 @@ def test_the_page_runs_a_fixed_number_of_queries(count, make_client, django_asse
     owner = UserFactory()
     _many_items(owner, count)
     ActionItemFactory(owner=owner, status="done")
+    PostmortemFactory.create_batch(count // 10 + 1, author=owner)  # drafts to finish
     client = make_client(owner)
     # session, user, how many to do and overdue, the page of items, recently closed items, the
-    # bell's unread count.
-    with django_assert_max_num_queries(6):
+    # user's roles and their postmortems to finish (with incidents), the menu bar's counts.
+    with django_assert_max_num_queries(8):
         response = client.get(MINE)
     rows = len(re.findall(r'id="action-row-\d+"', response.content.decode()))
     assert rows == min(count, 25) + 1
@@ -182,3 +183,31 @@ def test_many_recently_closed_items_show_the_newest_and_link_to_all(make_client)
     assert len(re.findall(r'id="action-row-\d+"', closed)) == 25
     assert "All the items you closed, newest first" in closed
     assert f"?owner={owner.pk}&amp;status=done&amp;status=wont_do&amp;sort=updated" in closed
+
+
+def test_a_writers_home_lists_their_postmortems_to_finish_sent_back_first(make_client):
+    writer = UserFactory()
+    PostmortemFactory(author=writer, status="draft", incident__title="Draft one")
+    PostmortemFactory(author=writer, status="changes_requested", incident__title="Sent back")
+    PostmortemFactory(author=writer, status="approved", incident__title="Approved one")
+    PostmortemFactory(author=writer, status="published", incident__title="Published one")
+    PostmortemFactory(status="draft", incident__title="Someone else's draft")
+    co_written = PostmortemFactory(status="draft", incident__title="Co-written draft")
+    co_written.co_authors.add(writer)
+
+    page = make_client(writer).get(MINE).content.decode()
+    panel = page[page.index("Your postmortems to finish") : page.index("Your action items")]
+    listed = ["Sent back", "Draft one", "Co-written draft", "Approved one"]
+    assert all(title in panel for title in listed)
+    assert _titles_in_order(panel, listed)[0] == "Sent back"
+    assert _titles_in_order(panel, listed)[-1] == "Approved one"
+    assert "Approved: ready to publish" in panel
+    assert "Published one" not in panel and "Someone else" not in panel
+
+
+def test_a_restricted_draft_the_writer_may_no_longer_see_is_not_listed(make_client):
+    writer = UserFactory()
+    PostmortemFactory(
+        author=writer, status="draft", incident__title="Hush", incident__restricted=True
+    )
+    assert "Hush" not in make_client(writer).get(MINE).content.decode()

@@ -34,3 +34,37 @@ def test_the_published_demo_postmortem_has_factors_linked_to_its_timeline(settin
     assert factors.count() == 3
     assert {factor.postmortem.status for factor in factors} == {"published"}
     assert all(factor.timeline_entries.exists() for factor in factors)
+
+
+def test_the_demo_tells_the_story_in_every_state_over_months(settings, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actions.models import ActionItem
+    from postmortems.models import Postmortem
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    postmortems = Postmortem.objects.all()
+    states = set(postmortems.values_list("status", flat=True))
+    assert states == {"draft", "in_review", "changes_requested", "approved", "published"}
+    assert postmortems.filter(status="published").count() >= 4
+    in_review = postmortems.get(status="in_review")
+    assert in_review.comments.filter(parent__isnull=True).count() >= 2
+    assert in_review.comments.filter(parent__isnull=False).exists()  # a reply
+    months = {p.incident.started_at.strftime("%Y-%m") for p in postmortems}
+    assert len(months) >= 4
+    today = timezone.localdate()
+    items = ActionItem.objects.all()
+    assert items.overdue(today).count() >= 3
+    assert items.to_do().filter(due_date__range=(today, today + timedelta(days=7))).exists()
+
+    # Each role finds work where they land.
+    client.force_login(User.objects.get(username="riley"))
+    queue = client.get(client.get("/").url).content.decode()
+    assert "Search results stale for two days" in queue
+    client.force_login(User.objects.get(username="alex"))
+    home = client.get(client.get("/").url).content.decode()
+    assert "Email notifications delayed by a queue backlog" in home  # sent back to alex
+    assert "Overdue by" in home

@@ -75,7 +75,7 @@ def test_items_added_on_a_postmortem_are_completed_by_their_owner_and_overdue_on
     # The owner completes the first (a prevent item) from "My action items", with evidence.
     owner_page = new_page()
     sign_in(owner_page, "olive")
-    owner_page.get_by_role("link", name="Action items").click()
+    owner_page.locator("#main-nav").get_by_role("link", name="Action items").click()
     expect(owner_page.get_by_role("heading", level=1)).to_have_text("My action items")
     rows = owner_page.locator(".my-action-items .action-row")
     expect(rows).to_have_count(2)
@@ -95,7 +95,7 @@ def test_items_added_on_a_postmortem_are_completed_by_their_owner_and_overdue_on
     # The manager's dashboard shows the other one as overdue, and its count opens the list.
     manager_page = new_page()
     sign_in(manager_page, "manager")
-    manager_page.get_by_role("link", name="Action items").click()
+    manager_page.locator("#main-nav").get_by_role("link", name="Action items").click()
     manager_page.get_by_role("link", name="Dashboard").click()
     expect(manager_page.locator("#metric-overdue .metric-value")).to_have_text("1")
     overdue = manager_page.locator("section[aria-labelledby=overdue-heading]")

@@ -15,6 +15,7 @@ def test_engineer_declares_an_incident_and_builds_its_timeline(new_page, author)
     page = new_page()
     sign_in(page, "author")
 
+    page.locator("#main-nav").get_by_role("link", name="Incidents", exact=True).click()
     page.get_by_role("link", name="Declare an incident").click()
     page.get_by_label("Title").fill("Checkout returns 500s")
     page.get_by_role("radio", name=re.compile("SEV2")).check()

@@ -12,7 +12,7 @@ def test_manager_opens_insights_and_sees_the_charts_drawn(new_page, manager):
     page = new_page()
     sign_in(page, "manager")
 
-    page.get_by_role("link", name="Insights").click()
+    page.locator("#main-nav").get_by_role("link", name="Insights").click()
     page.get_by_label("From", exact=True).fill("2025-01-01")
     page.get_by_label("Until", exact=True).fill("2025-04-30")
     page.get_by_role("button", name="Show").click()

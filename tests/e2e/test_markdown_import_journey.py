@@ -15,6 +15,7 @@ def test_author_imports_a_markdown_postmortem_through_the_preview(new_page, auth
     page = new_page()
     sign_in(page, "author")
 
+    page.locator("#main-nav").get_by_role("link", name="Incidents", exact=True).click()
     page.get_by_role("link", name="Import Markdown").click()
     page.get_by_label("Markdown files").set_input_files(str(path))
     page.get_by_label("Time zone of times that do not say theirs").select_option(

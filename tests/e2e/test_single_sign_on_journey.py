@@ -27,7 +27,8 @@ def test_a_manager_signs_in_with_the_provider_and_signs_out_of_both(new_page, pr
 
     page.get_by_role("link", name="Sign in with Test ID").click()
 
-    page.wait_for_url("**/incidents/")
+    page.wait_for_url("**/actions/dashboard/")  # where a manager's work is
+
     expect(page.get_by_role("button", name="Sam Lee")).to_be_visible()
     user = User.objects.get(sso_subject="idp-alex-1")
     assert user.is_manager and not user.has_usable_password()
