@@ -1,11 +1,11 @@
 """What the menu bar shows on every signed-in page: the counts of what needs the user (their
 unread notifications, reviews waiting for them, their overdue action items), in one query."""
 
-from django.db.models import Exists, F, Func, IntegerField, Q, Subquery
+from django.db.models import F, Func, IntegerField, Q, Subquery
 from django.utils.functional import SimpleLazyObject
 
 from actions.models import ActionItem, local_today
-from core.models import Role, User
+from core.models import User
 from incidents.models import Incident
 from notifications.models import Notification
 from postmortems.models import PostmortemStatus, ReviewRequest
@@ -20,26 +20,6 @@ def _count(queryset) -> Subquery:
     return Subquery(counted, output_field=IntegerField())
 
 
-class _WithoutRoles:
-    """The user as the visibility rule sees someone who does not see every restricted
-    incident, so building the rule reads no roles; the database is asked about those."""
-
-    is_authenticated = True
-    sees_every_restricted_incident = False
-
-    def __init__(self, user):
-        self.pk = user.pk
-
-
-def _visible(user, prefix: str) -> Q:
-    """``Incident.visible_to_q`` with the roles asked in the same query rather than loaded
-    first (a page that reads no roles otherwise would pay a query for them)."""
-    if user.is_staff:
-        return Incident.visible_to_q(user, prefix=prefix)
-    security = User.groups.through.objects.filter(user_id=user.pk, group__name=Role.SECURITY)
-    return Q(Exists(security)) | Incident.visible_to_q(_WithoutRoles(user), prefix=prefix)
-
-
 def counts_for(user) -> dict:
     """Unread notifications (up to 99, then "99+"), reviews waiting for ``user`` (as the
     review queue lists them) and the action items they own that are overdue in their zone.
@@ -49,7 +29,7 @@ def counts_for(user) -> dict:
     unread_first = unread.values("pk")[: UNREAD_SHOWN_UP_TO + 1]
     reviews_waiting = ReviewRequest.objects.filter(
         Q(approved_at__isnull=True) | Q(voided_at__isnull=False),
-        _visible(user, "postmortem__incident__"),
+        Incident.visible_to_q(user, prefix="postmortem__incident__"),
         reviewer=user.pk,
         postmortem__status=PostmortemStatus.IN_REVIEW,
     )
