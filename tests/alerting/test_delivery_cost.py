@@ -31,13 +31,14 @@ def test_a_delivery_costs_the_same_whatever_its_size_and_the_data(
 
     # Savepoints count. Integration; group (get, insert, lock); earlier copy?; incident lock;
     # services; reporter; severity table; incident_create (its checks, insert, services, tags:
-    # about 25, with the similar-incidents change and its job, and the webhook endpoints that
-    # want the event); the delivery; alerts already recorded; the entries (lock, postmortem guard,
+    # about 27, with the similar-incidents change and its job, the teams given access, and the
+    # webhook endpoints that want the event); the delivery; alerts already recorded; the entries (lock, postmortem guard,
     # insert, listener); the alerts; the delivery's outcome.
-    with django_assert_max_num_queries(57):
+    with django_assert_max_num_queries(59):
         assert post_alerts(alertmanager, _with_alerts(firing(), alerts)).status_code == 201
-    # As above, with incident_update (its checks, the change records) instead of the creation.
-    with django_assert_max_num_queries(52):
+    # As above, with incident_update (its checks, the change records, who may see it before and
+    # after: restricted, participants, teams given access) instead of the creation.
+    with django_assert_max_num_queries(57):
         assert post_alerts(alertmanager, _with_alerts(resolved(), alerts)).status_code == 200
     # Integration; group (get, lock); the earlier copy with its incident; the log row.
     with django_assert_max_num_queries(7):

@@ -402,7 +402,7 @@ def test_lists_with_restricted_incidents_keep_their_query_count(
     client = Client()
     client.force_login(people["team member"])
     for path, most in [
-        (reverse("incidents:list"), 9),
+        (reverse("incidents:list"), 11),
         (reverse("postmortems:list"), 10),
         (reverse("actions:list"), 14),
     ]:
