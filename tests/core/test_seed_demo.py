@@ -18,6 +18,17 @@ def test_demo_data_loads_once_and_logins_work(settings, capsys):
     assert "alex" in capsys.readouterr().out
 
 
+def test_the_demo_has_a_french_speaking_reviewer(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    jordan = User.objects.get(username="jordan")
+    assert jordan.language == "fr"
+    assert User.objects.get(username="riley").language == ""
+    assert "jordan   Jordan (Reviewer): lands on the review queue, in French" in (
+        capsys.readouterr().out
+    )
+
+
 def test_demo_data_refuses_to_load_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):

@@ -38,6 +38,8 @@ DEMO_USERS = [
     ("jordan", "Jordan", "Reviewer", [Role.REVIEWER], False),
     ("admin", "Ada", "Admin", [Role.AUTHOR, Role.REVIEWER, Role.MANAGER], True),
 ]
+# A French-speaking reviewer: Jordan's pages and emails are in French (Settings > language).
+DEMO_LANGUAGES = {"jordan": "fr"}
 # Where each demo login lands after signing in (core.views.home).
 LANDS_ON = {
     "actions:dashboard": "the dashboard",
@@ -844,7 +846,10 @@ class Command(BaseCommand):
         for username, first, _last, roles, staff in DEMO_USERS:
             role_list = ", ".join(roles) + (", staff" if staff else "")
             lands_on = LANDS_ON[home_url_name(users[username])]
-            self.stdout.write(f"  {username:<8} {first} ({role_list}): lands on {lands_on}")
+            in_french = ", in French" if DEMO_LANGUAGES.get(username) == "fr" else ""
+            self.stdout.write(
+                f"  {username:<8} {first} ({role_list}): lands on {lands_on}{in_french}"
+            )
 
     def _users(self) -> dict[str, User]:
         users = {}
@@ -857,6 +862,7 @@ class Command(BaseCommand):
                     "email": f"{username}@example.com",
                     "is_staff": staff,
                     "is_superuser": staff,
+                    "language": DEMO_LANGUAGES.get(username, ""),
                 },
             )
             if created:
