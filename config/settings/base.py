@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "alerting",
     "api",
     "webhooks",
+    "demo",
 ]
 
 MIDDLEWARE = [

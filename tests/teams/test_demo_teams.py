@@ -1,4 +1,4 @@
-"""The demo data's teams (core/management/commands/seed_demo.py, ``seed_demo_teams``)."""
+"""The demo data's teams (demo/management/commands/seed_demo.py, ``seed_demo_teams``)."""
 
 import pytest
 from django.core.management import call_command
