@@ -81,6 +81,8 @@ def pages(ref: dict[str, str]) -> list[tuple[str | None, str, str]]:
         ("morgan", "/", "manager-home-dashboard"),
         ("morgan", "/actions/", "action-items"),
         ("morgan", "/insights/", "insights"),
+        ("morgan", "/teams/payments/", "team-page"),
+        ("jordan", f"/postmortems/{ref['in_review']}/review/", "review-in-french"),
     ]
 
 
