@@ -43,6 +43,9 @@ def team_items(team: Team, user) -> QuerySet[ActionItem]:
     )
 
 
+IN_PROGRESS = [status for status in PostmortemStatus.values if status != PostmortemStatus.PUBLISHED]
+
+
 def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
     """Everything a team's page shows, as ``user`` may see it, on ``today`` (their calendar):
 
@@ -66,7 +69,9 @@ def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
     in_progress = (
         Postmortem.objects.visible_to(user)
         .filter(Incident.visible_to_q(user, prefix="incident__"), team_q(team, via="incident__"))
-        .exclude(status=PostmortemStatus.PUBLISHED)
+        # Listed, not excluded: "not published" can use the status index, so the page reads
+        # the few postmortems in progress instead of scanning every published one.
+        .filter(status__in=IN_PROGRESS)
         .select_related("incident", "author")
         .order_by("-updated_at", "-pk")
     )
