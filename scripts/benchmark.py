@@ -12,8 +12,13 @@ Each size has its own database, named after DATABASE_URL's (default
 postgres://postgres@127.0.0.1:5432/hindsight_bench) with the size appended:
 hindsight_bench_1k, hindsight_bench_10k, hindsight_bench_50k. The script creates and migrates
 it, then seeds that many incidents with ten timeline entries each, services, tags, postmortems
-and action items. Seeding happens once; later runs reuse the data (drop the database to start
-again: ``dropdb -h 127.0.0.1 -U postgres hindsight_bench_10k``).
+and action items; teams owning the services, with members and a manager; restricted incidents
+(2%) with participants and teams given access; postmortems in review (5% of resolved incidents
+without a published one) with reviewers asked and comments anchored to quotes, a third of them
+suggesting text; contributing factors on 60% of published postmortems, questionnaire answers
+on 30%, public summaries on 20%. Seeding happens once; later runs reuse the data (drop the
+database to start again: ``dropdb -h 127.0.0.1 -U postgres hindsight_bench_10k``; a database
+seeded before teams were seeded is refused: drop it or name another with DATABASE_URL).
 
 Every size runs in a child process of its own (Django binds one database per process) with
 ``config.settings.production``. It requests each page through Django's test client over
@@ -21,7 +26,14 @@ HTTPS as a signed-in user, and prints per page: the median and 95th percentile r
 over the runs, the queries, the median time spent in SQL (timed by a
 ``connection.execute_wrapper``) and in Python (the rest), and the median as a multiple of a
 bare view's (a view that only returns "ok" through the same middleware, reachable only here)
-measured in the same run. The CSV export is timed to its first byte and to its last.
+measured in the same run. The CSV export is timed to its first byte and to its last. Pages
+that are someone's view of the data are requested as that someone: each role's home (a writer's
+work, a reviewer's queue, a manager's dashboard), the incident list and search as an outsider
+to the restricted incidents, the public status page and its feed signed out. Kept pages (the
+dashboard, insights) are also timed as the first view after a write, which computes afresh.
+
+``--markdown FILE`` adds the results to FILE as a new dated section, below the earlier ones,
+with the machine, the commit and the load average before and after each size.
 """
 
 import argparse
@@ -642,7 +654,7 @@ def child(size: int, runs: int, json_path: str, only: str) -> None:
     from django.utils import timezone
 
     from actions.models import ActionItem
-    from core.models import User
+    from core.models import Team, User
     from incidents.models import Incident, TimelineEntry
     from postmortems.models import Postmortem
 
@@ -650,6 +662,11 @@ def child(size: int, runs: int, json_path: str, only: str) -> None:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest
     if Incident.objects.count() >= size:
+        if not Team.objects.exists():
+            sys.exit(
+                f"{connection.settings_dict['NAME']} was seeded before teams, reviews and factors"
+                " were: drop it (dropdb) or name another database with DATABASE_URL."
+            )
         print(f"Already seeded: {Incident.objects.count()} incidents.", flush=True)
     else:
         print(f"Seeding {size} incidents...", flush=True)
@@ -702,6 +719,8 @@ def child(size: int, runs: int, json_path: str, only: str) -> None:
         path("", include("config.urls")),
     ]
     print(HEADER, f" (over {runs} runs; ms)", flush=True)
+    load_before = _load()
+    print(f"Load average: {load_before}", flush=True)
     rows = []
     with override_settings(ROOT_URLCONF=__name__):
         bare = _measure(client, reverse("bench-bare"), runs)
@@ -735,7 +754,19 @@ def child(size: int, runs: int, json_path: str, only: str) -> None:
             export = _measure(client, reverse("actions:export"), max(3, runs // 4), streamed=True)
             rows.append({"page": label, "url": "", **export})
             print(_row_text(rows[-1], bare["median"]), flush=True)
-    Path(json_path).write_text(json.dumps({"size": size, "counts": counts, "rows": rows}))
+    load_after = _load()
+    print(f"Load average: {load_after}", flush=True)
+    Path(json_path).write_text(
+        json.dumps(
+            {
+                "size": size,
+                "counts": counts,
+                "rows": rows,
+                "load_before": load_before,
+                "load_after": load_after,
+            }
+        )
+    )
 
 
 def _row_text(row: dict, bare_median: float) -> str:
@@ -789,29 +820,43 @@ def _machine() -> dict:
     }
 
 
+HEADING = """# Performance
+
+The results of `scripts/benchmark.py` (`make bench`, `make bench-all`), newest last: server time
+in-process with production settings, over HTTPS through Django's test client, as a signed-in
+staff user unless the page says whose view it is. Times in milliseconds; *SQL* is the time spent
+in queries, *Python* the rest; *÷bare* is the median over that of a bare view ("ok" through the
+same middleware) measured in the same run, which takes out most of the machine's load.
+"""
+
+
+def _load() -> str:
+    """The load averages over 1, 5 and 15 minutes, as ``uptime`` shows them."""
+    return ", ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def _markdown(results: list[dict], machine: dict, runs: int) -> str:
+    """A dated section of results, to add below the earlier ones."""
     lines = [
-        "# Performance",
         "",
-        "The last results of `scripts/benchmark.py` (`make bench`, `make bench-all`): server time",
-        "in-process with production settings, over HTTPS through Django's test client, as a",
-        'signed-in staff user ("my action items" as a user owning about 1/20 of the items).',
-        "Times in milliseconds; *SQL* is the time spent in queries, *Python* the rest;",
-        '*÷bare* is the median over that of a bare view ("ok" through the same middleware).',
+        f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `scripts/benchmark.py`"
+        f" --runs {runs}",
         "",
         f"Machine: {machine['cpus']} CPUs (`nproc`), {machine['memory']} memory, PostgreSQL "
         f"{machine['postgres']}, Python {machine['python']}; commit {machine['commit']}; "
-        f"{runs} runs per page (the CSV a quarter as many, at least 3). The machine is shared, so timings",
-        "are noisy: compare medians measured the same way.",
+        f"{runs} runs per page (the CSV and the PDF a quarter as many, at least 3). The machine",
+        "is shared, so timings are noisy: compare medians measured the same way, and the ÷bare",
+        "column.",
     ]
     for result in results:
         counts = ", ".join(f"{count:,} {name}" for name, count in result["counts"].items())
         bare = result["rows"][0]["median"]
         lines += [
             "",
-            f"## {_size_label(result['size'])} incidents",
+            f"### {_size_label(result['size'])} incidents",
             "",
-            counts,
+            f"{counts}. Load average (1, 5, 15 min) before: {result['load_before']}; after: "
+            f"{result['load_after']}.",
             "",
             "| page | median | p95 | queries | SQL | Python | ÷bare |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -873,7 +918,9 @@ def main() -> None:
             results.append(json.loads(Path(json_path).read_text()))
     if args.markdown:
         Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(_markdown(results, _machine(), args.runs))
+        path = Path(args.markdown)
+        earlier = path.read_text() if path.exists() else HEADING
+        path.write_text(earlier.rstrip("\n") + "\n" + _markdown(results, _machine(), args.runs))
         print(f"\nWrote {args.markdown}.")
 
 
