@@ -22,6 +22,7 @@ from core.lists import filtered_list_context, kept_count
 from core.markdown import render_markdown_for_writer
 from core.models import Role
 from core.pdf import html_as_pdf
+from core.snapshots import snapshot
 from incidents.models import Incident
 from incidents.selectors import incident_timeline
 from incidents.similarity import similar_for_page
@@ -921,7 +922,12 @@ def library_view(request):
 
 @login_not_required
 def public_list(request):
-    page = Paginator(public_summaries(), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    summaries = public_summaries()
+    paginator = Paginator(summaries, settings.PAGE_SIZE)
+    # Counting every public summary joins each with its incident (restricted ones stay off):
+    # the count is kept until the data changes (core/snapshots.py), the same for every reader.
+    paginator.count = snapshot("public-summary-count", (), summaries.count).value
+    page = paginator.get_page(request.GET.get("page"))
     return _public_page(request, "postmortems/public_list.html", {"page": page})
 
 

@@ -12,6 +12,7 @@ from django.db.models import Count, F, QuerySet
 from actions.models import TO_DO, ActionItem
 from actions.selectors import DASHBOARD_LIST_LIMIT, due_bucket_q, rate_counts, rate_window, rates
 from core.models import Team
+from core.snapshots import snapshot
 from incidents.models import Incident
 from incidents.selectors import team_q
 from postmortems.models import Postmortem, PostmortemStatus
@@ -43,6 +44,9 @@ def team_items(team: Team, user) -> QuerySet[ActionItem]:
     )
 
 
+IN_PROGRESS = [status for status in PostmortemStatus.values if status != PostmortemStatus.PUBLISHED]
+
+
 def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
     """Everything a team's page shows, as ``user`` may see it, on ``today`` (their calendar):
 
@@ -53,7 +57,9 @@ def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
       that fell due in the last 90 days, won't-do aside, the share done) and on-time rate.
 
     Nine queries: members, services, the incidents' count and page (with their services and
-    tags), the postmortems, the items' counts and the items."""
+    tags), the postmortems, the items' counts and the items. The two counts read every
+    incident and item of the team, so they are kept until the data changes
+    (core/snapshots.py): one query in their place when kept."""
     members = list(team.members.order_by("first_name", "last_name", "username"))
     services = list(team.services.order_by("name"))
     incidents = (
@@ -62,19 +68,29 @@ def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
         .filter(team_q(team))
         .order_by("-started_at", "-pk")
     )
-    page = Paginator(incidents, settings.PAGE_SIZE).get_page(page_number)
+    items = team_items(team, user)
+
+    def compute_counts():
+        return incidents.count(), items.aggregate(
+            to_do=Count("pk", filter=due_bucket_q("to_do", today)),
+            overdue=Count("pk", filter=due_bucket_q("overdue", today)),
+            **rate_counts(today),
+        )
+
+    incident_count, counts = snapshot(
+        "team-page-counts", (team.pk, user.pk, today), compute_counts
+    ).value
+    paginator = Paginator(incidents, settings.PAGE_SIZE)
+    paginator.count = incident_count
+    page = paginator.get_page(page_number)
     in_progress = (
         Postmortem.objects.visible_to(user)
         .filter(Incident.visible_to_q(user, prefix="incident__"), team_q(team, via="incident__"))
-        .exclude(status=PostmortemStatus.PUBLISHED)
+        # Listed, not excluded: "not published" can use the status index, so the page reads
+        # the few postmortems in progress instead of scanning every published one.
+        .filter(status__in=IN_PROGRESS)
         .select_related("incident", "author")
         .order_by("-updated_at", "-pk")
-    )
-    items = team_items(team, user)
-    counts = items.aggregate(
-        to_do=Count("pk", filter=due_bucket_q("to_do", today)),
-        overdue=Count("pk", filter=due_bucket_q("overdue", today)),
-        **rate_counts(today),
     )
     to_do = (
         items.filter(status__in=TO_DO)

@@ -121,3 +121,20 @@ def test_the_status_page_costs_the_same_queries_at_any_size(
     with django_assert_max_num_queries(4):
         response = anonymous.get(reverse("public:list"))
     assert response.content.decode().count("public-facts") == extra + 1
+    # The count is kept until the data changes: the data version in its place.
+    with django_assert_max_num_queries(3):
+        response = anonymous.get(reverse("public:list"))
+    assert response.context["page"].paginator.count == extra + 1
+
+
+def test_the_kept_count_follows_summaries_made_public_and_incidents_restricted(published):
+    anonymous = Client()
+    assert anonymous.get(reverse("public:list")).context["page"].paginator.count == 1
+
+    _publish_more(1)
+    assert anonymous.get(reverse("public:list")).context["page"].paginator.count == 2
+
+    Incident.objects.filter(pk=published.incident_id).update(restricted=True)
+    listing = anonymous.get(reverse("public:list"))
+    assert listing.context["page"].paginator.count == 1
+    assert "Payments failing" not in listing.content.decode()

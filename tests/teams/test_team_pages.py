@@ -190,11 +190,39 @@ def test_a_team_page_costs_the_same_queries_however_much_it_holds(
         postmortem = PostmortemFactory(incident=incident, status="in_review")
         ActionItemFactory(owner=member, postmortem=postmortem, due_date=_day(-2))
     # session, user, the viewer's roles (visibility), the team (with manager), members,
-    # services, incidents' count and page, their services and tags, postmortems in progress,
-    # the items' counts and the items, the bell's unread count.
-    with django_assert_max_num_queries(14):
+    # services, the data version, incidents' count, the page, their services and tags,
+    # postmortems in progress, the items' counts and the items, the bell's unread count.
+    with django_assert_max_num_queries(15):
         response = author_client.get(payments.get_absolute_url())
     assert response.status_code == 200
+    # Kept until the data changes: the data version in place of both counts.
+    with django_assert_max_num_queries(13):
+        response = author_client.get(payments.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == count
+    assert response.context["counts"]["overdue"] == count
+
+
+def test_the_kept_counts_follow_every_change_of_the_teams_incidents_and_items(
+    author_client, payments
+):
+    checkout = payments.services.get(name="Checkout")
+    ann = payments.members.get(username="ann")
+    IncidentFactory(services=[checkout])
+    ActionItemFactory(owner=ann, due_date=_day(-1))
+    first = author_client.get(payments.get_absolute_url()).context
+    assert (first["page"].paginator.count, first["counts"]["overdue"]) == (1, 1)
+
+    IncidentFactory(services=[checkout])
+    ActionItemFactory(owner=ann, due_date=_day(-2))
+    after_writes = author_client.get(payments.get_absolute_url()).context
+    assert (after_writes["page"].paginator.count, after_writes["counts"]["overdue"]) == (2, 2)
+
+    checkout.team = None
+    checkout.save()
+    payments.members.remove(ann)
+    after_moves = author_client.get(payments.get_absolute_url()).context
+    assert (after_moves["page"].paginator.count, after_moves["counts"]["overdue"]) == (0, 0)
 
 
 @pytest.mark.parametrize("count", [3, 40])
