@@ -897,14 +897,47 @@ def requirement_exempt(request, reference):
     )
 
 
+REVIEW_QUEUE_PAGE_SIZE = 25
+
+
+class QueuePage:
+    """One page of a review-queue list, read one row beyond the page to know whether more
+    follow: no count, so each list costs one query however long it is."""
+
+    def __init__(self, request, name: str, postmortems):
+        self.parameter = f"{name}_page"
+        try:
+            self.number = min(max(int(request.GET.get(self.parameter, 1)), 1), 10_000)
+        except ValueError:
+            self.number = 1
+        start = (self.number - 1) * REVIEW_QUEUE_PAGE_SIZE
+        rows = list(postmortems[start : start + REVIEW_QUEUE_PAGE_SIZE + 1])
+        self.postmortems = rows[:REVIEW_QUEUE_PAGE_SIZE]
+        self._query = request.GET
+        self.newer_url = self._url(self.number - 1) if self.number > 1 else ""
+        self.older_url = self._url(self.number + 1) if len(rows) > REVIEW_QUEUE_PAGE_SIZE else ""
+
+    def _url(self, number: int) -> str:
+        query = self._query.copy()
+        query[self.parameter] = number
+        return f"?{query.urlencode()}"
+
+    def __iter__(self):
+        return iter(self.postmortems)
+
+    def __len__(self):
+        return len(self.postmortems)
+
+
 def review_queue_view(request):
     filter_form = ReviewQueueFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {}
+    lists = review_queue(request.user, team=filters.get("team"))
     return render(
         request,
         "postmortems/review_queue.html",
         {
-            **review_queue(request.user, team=filters.get("team")),
+            **{name: QueuePage(request, name, postmortems) for name, postmortems in lists.items()},
             "filter_form": filter_form,
             "is_filtered": bool(filters),
         },
