@@ -22,6 +22,7 @@ from tests.factories import (
     NotificationFactory,
     PostmortemFactory,
     ServiceFactory,
+    TeamFactory,
     TimelineEntryFactory,
 )
 
@@ -41,7 +42,8 @@ RUN_AXE = """async () => {
 
 def build_pages(author, reviewer, manager):
     """One incident of each kind of page's content; returns the paths each role visits."""
-    checkout = ServiceFactory(name="Checkout")
+    payments_team = TeamFactory(name="Payments", manager=manager, members=[manager, author])
+    checkout = ServiceFactory(name="Checkout", team=payments_team)
     outage = IncidentFactory(
         title="Checkout outage", severity=Severity.SEV1, created_by=author, services=[checkout]
     )
@@ -84,6 +86,8 @@ def build_pages(author, reviewer, manager):
 
     incident_page, postmortem_page = outage.get_absolute_url(), published.get_absolute_url()
     review_page = f"/postmortems/{slowdown.reference}/review/"
+    # The questionnaire after publishing: the author is asked (survey.invite does it on publish).
+    published.survey_invitations.create(person=author)
     shared = ["/incidents/", "/search/?q=checkout", "/notifications/", "/account/"]
     return {
         None: ["/login/", "/status/", f"/status/{published.public_id}/"],
@@ -106,9 +110,19 @@ def build_pages(author, reviewer, manager):
             f"/incidents/{outage.reference}/edit/",
             f"/incidents/{outage.reference}/timeline/{entries[0].pk}/history/",
             f"/actions/postmortem/{outage.reference}/new/",
+            f"/postmortems/{outage.reference}/survey/answer/",
+            f"/postmortems/{outage.reference}/survey/",
         ],
         "reviewer": [*shared, "/postmortems/review-queue/", review_page, postmortem_page],
-        "manager": [*shared, "/actions/dashboard/", "/insights/", "/actions/", incident_page],
+        "manager": [
+            *shared,
+            "/actions/dashboard/",
+            "/insights/",
+            "/actions/",
+            incident_page,
+            "/teams/",
+            f"/teams/{payments_team.slug}/",
+        ],
     }
 
 
