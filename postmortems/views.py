@@ -159,7 +159,8 @@ def _document_open(postmortem) -> bool:
 
 def postmortem_detail(request, reference):
     postmortem = _get_postmortem_for_read(request, reference)
-    can_edit = postmortem.can_edit(request.user) and _document_open(postmortem)
+    may_edit = postmortem.can_edit(request.user)
+    can_edit = may_edit and _document_open(postmortem)
     is_published = postmortem.status == PostmortemStatus.PUBLISHED
     published = published_incident(postmortem)
     if published is not None:
@@ -204,8 +205,7 @@ def postmortem_detail(request, reference):
             # Readers of a published postmortem see its factors as published.
             "factors": factors_for_readers(postmortem),
             "shown_entry_ids": {entry.pk for entry in entries},
-            "may_change_factors": postmortem.can_edit(request.user)
-            and not document_change_refusal(postmortem),
+            "may_change_factors": may_edit and not document_change_refusal(postmortem),
         },
     )
 
@@ -667,6 +667,7 @@ def postmortem_review(request, reference):
     document = review_document(postmortem, threads)
     comment_form = forms["comment"]
     is_writer = postmortem.is_writer(request.user) or request.user.is_staff
+    may_edit = postmortem.can_edit(request.user)
     entries, show_dates = _review_timeline(postmortem)
     return render(
         request,
@@ -703,10 +704,9 @@ def postmortem_review(request, reference):
             "is_writer": is_writer,
             "may_review": review.may_review(postmortem, request.user),
             "changed_this_round": changed_in_round(postmortem, request.user),
-            "can_edit": postmortem.can_edit(request.user),
+            "can_edit": may_edit,
             "factors": postmortem_factors(postmortem),
-            "may_change_factors": postmortem.can_edit(request.user)
-            and not document_change_refusal(postmortem),
+            "may_change_factors": may_edit and not document_change_refusal(postmortem),
         },
     )
 
