@@ -50,6 +50,13 @@ class ActionStatus(models.TextChoices):
     WONT_DO = "wont_do", _("Won't do")
 
 
+# Each choice's label by its value, for list rows: get_FOO_display() rebuilds the field's
+# choices, translating every label, each time it is called; a page of fifty rows paid that
+# hundreds of times.
+PRIORITY_LABELS = dict(Priority.choices)
+KIND_LABELS = dict(ActionKind.choices)
+STATUS_LABELS = dict(ActionStatus.choices)
+
 # Completing one of these kinds needs evidence (a link or a note): they claim a fix.
 EVIDENCE_KINDS = (ActionKind.PREVENT, ActionKind.DETECT)
 
@@ -372,6 +379,19 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
     @property
     def is_to_do(self) -> bool:
         return self.status in TO_DO
+
+    # What get_priority_display() and the others show, at a dict lookup's cost.
+    @property
+    def priority_label(self) -> str:
+        return PRIORITY_LABELS.get(self.priority, self.priority)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
 
     def days_overdue(self, today: date | None = None) -> int:
         """Whole days past the due date on ``today`` (default: the active zone's today); 0 when

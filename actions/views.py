@@ -36,6 +36,7 @@ from actions.services import (
     action_item_verify,
 )
 from core.dates import org_today
+from core.links import link_maker
 from core.lists import filtered_list_context
 from core.snapshots import snapshot
 from incidents.models import Incident
@@ -53,6 +54,18 @@ def _row_target(item) -> str:
 
 def _item_target(item) -> str:
     return f"action-{item.pk}"
+
+
+def _with_row_links(items) -> list[ActionItem]:
+    """The items of "My action items" with the links each row shows, made once for the page
+    (core/links.py) rather than reversed row by row."""
+    detail, status = link_maker("actions:detail"), link_maker("actions:status")
+    postmortem = link_maker("postmortems:detail")
+    items = list(items)
+    for item in items:
+        item.link, item.status_link = detail(item.pk), status(item.pk)
+        item.postmortem_link = postmortem(item.postmortem.incident.reference)
+    return items
 
 
 def _get_postmortem(request, reference: str) -> Postmortem:
@@ -130,11 +143,15 @@ def _render_postmortem_actions(request, postmortem, *, form=None, notice="", err
 @require_GET
 def my_items(request):
     today = local_today()
+    context = my_action_items(request.user, today=today, page_number=request.GET.get("page"))
+    context["page"].object_list = _with_row_links(context["page"].object_list)
+    context["recently_closed"] = _with_row_links(context["recently_closed"])
     return render(
         request,
         "actions/actionitem_mine.html",
         {
-            **my_action_items(request.user, today=today, page_number=request.GET.get("page")),
+            **context,
+            "mine_url": reverse("actions:mine"),
             # The writer's home (core.views.home): their postmortems to finish come first.
             "to_finish": postmortems_to_finish(request.user),
             "today": today,
@@ -374,7 +391,12 @@ def item_set_status(request, pk):
         return render(
             request,
             "actions/includes/_my_item_row.html",
-            {"item": item, "error": error, "notice": notice},
+            {
+                "item": _with_row_links([item])[0],
+                "mine_url": reverse("actions:mine"),
+                "error": error,
+                "notice": notice,
+            },
         )
     if error and (request.POST.get("evidence_url") or request.POST.get("evidence_note")):
         # Completing with evidence from the item's page: keep what was typed.
