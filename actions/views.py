@@ -21,7 +21,13 @@ from actions.forms import (
     StatusForm,
     VerifyForm,
 )
-from actions.models import ActionItem, ActionStatus, can_add_action_items, local_today
+from actions.models import (
+    ActionItem,
+    ActionStatus,
+    can_add_action_items,
+    local_today,
+    with_links,
+)
 from actions.selectors import (
     action_dashboard,
     action_item_list,
@@ -36,7 +42,6 @@ from actions.services import (
     action_item_verify,
 )
 from core.dates import org_today
-from core.links import link_maker
 from core.lists import filtered_list_context
 from core.snapshots import snapshot
 from incidents.models import Incident
@@ -54,18 +59,6 @@ def _row_target(item) -> str:
 
 def _item_target(item) -> str:
     return f"action-{item.pk}"
-
-
-def _with_row_links(items) -> list[ActionItem]:
-    """The items of "My action items" with the links each row shows, made once for the page
-    (core/links.py) rather than reversed row by row."""
-    detail, status = link_maker("actions:detail"), link_maker("actions:status")
-    postmortem = link_maker("postmortems:detail")
-    items = list(items)
-    for item in items:
-        item.link, item.status_link = detail(item.pk), status(item.pk)
-        item.postmortem_link = postmortem(item.postmortem.incident.reference)
-    return items
 
 
 def _get_postmortem(request, reference: str) -> Postmortem:
@@ -144,8 +137,8 @@ def _render_postmortem_actions(request, postmortem, *, form=None, notice="", err
 def my_items(request):
     today = local_today()
     context = my_action_items(request.user, today=today, page_number=request.GET.get("page"))
-    context["page"].object_list = _with_row_links(context["page"].object_list)
-    context["recently_closed"] = _with_row_links(context["recently_closed"])
+    context["page"].object_list = with_links(context["page"].object_list)
+    context["recently_closed"] = with_links(context["recently_closed"])
     return render(
         request,
         "actions/actionitem_mine.html",
@@ -182,7 +175,7 @@ def item_list_view(request):
         user=request.user,
         today=today,
     )
-    context["page"].object_list = page_rows(context["page"])
+    context["page"].object_list = with_links(page_rows(context["page"]))
     filters = context["filters"]
     return render(
         request,
@@ -392,7 +385,7 @@ def item_set_status(request, pk):
             request,
             "actions/includes/_my_item_row.html",
             {
-                "item": _with_row_links([item])[0],
+                "item": with_links([item])[0],
                 "mine_url": reverse("actions:mine"),
                 "error": error,
                 "notice": notice,

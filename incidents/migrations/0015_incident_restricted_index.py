@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0009_french_search'),
-        ('incidents', '0014_restriction_audit_and_watch'),
+        ("core", "0009_french_search"),
+        ("incidents", "0014_restriction_audit_and_watch"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('restricted', True)), fields=['id'], name='incident_restricted_idx'),
+            model_name="incident",
+            index=models.Index(
+                condition=models.Q(("restricted", True)),
+                fields=["id"],
+                name="incident_restricted_idx",
+            ),
         ),
     ]
