@@ -21,7 +21,13 @@ from actions.forms import (
     StatusForm,
     VerifyForm,
 )
-from actions.models import ActionItem, ActionStatus, can_add_action_items, local_today
+from actions.models import (
+    ActionItem,
+    ActionStatus,
+    can_add_action_items,
+    local_today,
+    with_links,
+)
 from actions.selectors import (
     action_dashboard,
     action_item_list,
@@ -130,11 +136,15 @@ def _render_postmortem_actions(request, postmortem, *, form=None, notice="", err
 @require_GET
 def my_items(request):
     today = local_today()
+    context = my_action_items(request.user, today=today, page_number=request.GET.get("page"))
+    context["page"].object_list = with_links(context["page"].object_list)
+    context["recently_closed"] = with_links(context["recently_closed"])
     return render(
         request,
         "actions/actionitem_mine.html",
         {
-            **my_action_items(request.user, today=today, page_number=request.GET.get("page")),
+            **context,
+            "mine_url": reverse("actions:mine"),
             # The writer's home (core.views.home): their postmortems to finish come first.
             "to_finish": postmortems_to_finish(request.user),
             "today": today,
@@ -165,7 +175,7 @@ def item_list_view(request):
         user=request.user,
         today=today,
     )
-    context["page"].object_list = page_rows(context["page"])
+    context["page"].object_list = with_links(page_rows(context["page"]))
     filters = context["filters"]
     return render(
         request,
@@ -374,7 +384,12 @@ def item_set_status(request, pk):
         return render(
             request,
             "actions/includes/_my_item_row.html",
-            {"item": item, "error": error, "notice": notice},
+            {
+                "item": with_links([item])[0],
+                "mine_url": reverse("actions:mine"),
+                "error": error,
+                "notice": notice,
+            },
         )
     if error and (request.POST.get("evidence_url") or request.POST.get("evidence_note")):
         # Completing with evidence from the item's page: keep what was typed.

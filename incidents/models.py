@@ -55,6 +55,11 @@ class Status(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
+# Each status's label by its value: get_status_display() rebuilds (and translates) every
+# choice each time it is called, which a page of rows pays for each row.
+STATUS_LABELS = dict(Status.choices)
+
+
 class Service(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -290,6 +295,10 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             models.Index(
                 fields=["-started_at"], condition=Q(near_miss=True), name="incident_near_miss_idx"
             ),
+            # The restricted incidents (few: see hidden_from()), read without the others.
+            models.Index(
+                fields=["id"], condition=Q(restricted=True), name="incident_restricted_idx"
+            ),
             # Typo-tolerant title search (trigram similarity) and title icontains filters.
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="incident_title_trgm_idx"),
             # The similar-incidents lists to rank next: never ranked first, then the oldest.
@@ -314,6 +323,11 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
     def number_from_reference(reference: str) -> int | None:
         match = REFERENCE_PATTERN.match(reference.strip())
         return int(match.group(1)) if match else None
+
+    @property
+    def status_label(self) -> str:
+        """What get_status_display() shows, at a dict lookup's cost (list rows ask for it)."""
+        return STATUS_LABELS.get(self.status, self.status)
 
     @property
     def severity_meaning(self) -> str:
@@ -396,6 +410,18 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             | Q(models.Exists(participant))
             | Q(models.Exists(team_access))
         )
+
+    @staticmethod
+    def hidden_from(user):
+        """The restricted incidents ``user`` may not see (``visible_to_q``'s rule, turned
+        around), or None when they may see every one. Few, and read through
+        incident_restricted_idx: counting one person's rows can leave out what hangs off these
+        (``NOT IN``) rather than join every incident to ask ``visible_to_q`` of each, which the
+        planner does by reading the whole incidents table."""
+        visible = Incident.visible_to_q(user)
+        if not visible:
+            return None
+        return Incident.objects.filter(restricted=True).exclude(visible).values("pk")
 
     def can_view(self, user) -> bool:
         """The rule of ``visible_to_q`` for this incident; asked once per person and instance

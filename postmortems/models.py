@@ -89,6 +89,14 @@ class PostmortemStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+# Not yet published: the team page's postmortems in progress (postmortem_in_progress_idx).
+IN_PROGRESS = [status for status in PostmortemStatus.values if status != PostmortemStatus.PUBLISHED]
+
+# Each status's label by its value: get_status_display() rebuilds (and translates) every
+# choice each time it is called, which a page of rows pays for each row.
+STATUS_LABELS = dict(PostmortemStatus.choices)
+
+
 def readable_by_q(user, *, via: str = "") -> models.Q:
     """Who reads a postmortem, as a filter on postmortems reached through ``via`` (e.g.
     ``"postmortem__"`` from its action items): its draft rule and its incident's visibility.
@@ -249,6 +257,13 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             ),
             # The library: published postmortems, newest first.
             models.Index(fields=["-published_at"], name="postmortem_published_idx"),
+            # A team's postmortems in progress, most recently changed first: read in this order
+            # until the page is full, instead of all of the team's incidents being hashed.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=models.Q(status__in=IN_PROGRESS),
+                name="postmortem_in_progress_idx",
+            ),
             # The public page and feed: public summaries, newest first.
             models.Index(
                 fields=["-published_at"],
@@ -278,6 +293,11 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("postmortems:detail", args=[self.incident.reference])
+
+    @property
+    def status_label(self) -> str:
+        """What get_status_display() shows, at a dict lookup's cost (list rows ask for it)."""
+        return STATUS_LABELS.get(self.status, self.status)
 
     @property
     def title(self) -> str:

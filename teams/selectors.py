@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, QuerySet
 
-from actions.models import TO_DO, ActionItem
+from actions.models import TO_DO, ActionItem, with_links
 from actions.selectors import DASHBOARD_LIST_LIMIT, due_bucket_q, rate_counts, rate_window, rates
 from core.models import Team
 from core.snapshots import snapshot
 from incidents.models import Incident
 from incidents.selectors import team_q
-from postmortems.models import Postmortem, PostmortemStatus
+from postmortems.models import IN_PROGRESS, Postmortem
 
 # The team page's short lists (postmortems in progress, action items to do) show this many;
 # each links to the full list filtered by the team.
@@ -42,9 +42,6 @@ def team_items(team: Team, user) -> QuerySet[ActionItem]:
         .filter(Incident.visible_to_q(user, prefix="postmortem__incident__"))
         .filter(owner__teams=team)
     )
-
-
-IN_PROGRESS = [status for status in PostmortemStatus.values if status != PostmortemStatus.PUBLISHED]
 
 
 def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
@@ -86,8 +83,8 @@ def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
     in_progress = (
         Postmortem.objects.visible_to(user)
         .filter(Incident.visible_to_q(user, prefix="incident__"), team_q(team, via="incident__"))
-        # Listed, not excluded: "not published" can use the status index, so the page reads
-        # the few postmortems in progress instead of scanning every published one.
+        # Listed, not excluded: "not published" can use postmortem_in_progress_idx, so the
+        # page reads the postmortems in progress newest first until it has its 26.
         .filter(status__in=IN_PROGRESS)
         .select_related("incident", "author")
         .order_by("-updated_at", "-pk")
@@ -106,7 +103,7 @@ def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
         "page": page,
         "postmortems": postmortems[:SHORT_LIST_LIMIT],
         "more_postmortems": len(postmortems) > SHORT_LIST_LIMIT,
-        "items": list(to_do[:SHORT_LIST_LIMIT]),
+        "items": with_links(to_do[:SHORT_LIST_LIMIT]),
         "counts": counts,
         **rates(counts),
         "rate_window": {"start": window_start, "end": window_end},

@@ -6,7 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import ActionItem
-from tests.factories import ActionItemFactory, PostmortemFactory, UserFactory
+from core.models import Role, Team
+from tests.factories import (
+    ActionItemFactory,
+    IncidentFactory,
+    PostmortemFactory,
+    UserFactory,
+)
 
 # Dates here depend on "today": check them on both sides of midnight UTC and of the date line.
 pytestmark = [pytest.mark.django_db, pytest.mark.day_boundaries]
@@ -135,13 +141,18 @@ def test_the_page_runs_a_fixed_number_of_queries(count, make_client, django_asse
     ActionItemFactory(owner=owner, status="done")
     PostmortemFactory.create_batch(count // 10 + 1, author=owner)  # drafts to finish
     client = make_client(owner)
-    # session, user, how many to do and overdue, the page of items, recently closed items, the
-    # user's roles and their postmortems to finish (with incidents), the menu bar's counts.
+    # session, user, the data version, how many to do and overdue, the page of items, recently
+    # closed items, their postmortems to finish (with incidents), the menu bar's counts.
     with django_assert_max_num_queries(8):
         response = client.get(MINE)
     rows = len(re.findall(r'id="action-row-\d+"', response.content.decode()))
     assert rows == min(count, 25) + 1
     assert f"{count} to do" in response.content.decode()
+    # The counts are kept until the data changes (core/snapshots.py): one query fewer.
+    with django_assert_max_num_queries(7):
+        again = client.get(MINE)
+    assert again.content.decode().count('id="action-row-') == rows
+    assert f"{count} to do" in again.content.decode()
 
 
 def test_the_items_to_do_come_25_to_a_page_overdue_first_across_pages(make_client):
@@ -211,3 +222,42 @@ def test_a_restricted_draft_the_writer_may_no_longer_see_is_not_listed(make_clie
         author=writer, status="draft", incident__title="Hush", incident__restricted=True
     )
     assert "Hush" not in make_client(writer).get(MINE).content.decode()
+
+
+@pytest.mark.parametrize(
+    "access", [None, "participant", "team", "commander", "declarer", "security", "staff"]
+)
+def test_the_counts_leave_out_only_items_of_restricted_incidents_the_owner_may_not_see(
+    make_client, access
+):
+    owner = UserFactory(
+        roles=[Role.SECURITY] if access == "security" else [], is_staff=access == "staff"
+    )
+    today = timezone.localdate()
+    ActionItemFactory(owner=owner, title="Ordinary", due_date=today - timedelta(days=2))
+    ActionItemFactory(owner=owner, title="Later", due_date=today + timedelta(days=2))
+    secret = IncidentFactory(
+        restricted=True,
+        commander=owner if access == "commander" else None,
+        created_by=owner if access == "declarer" else UserFactory(),
+    )
+    if access == "participant":
+        secret.participants.add(owner)
+    if access == "team":
+        team = Team.objects.create(name="Legal")
+        team.members.add(owner)
+        secret.access_teams.add(team)
+    ActionItemFactory(
+        owner=owner,
+        title="Rotate the keys",
+        postmortem=PostmortemFactory(incident=secret, status="published"),
+        due_date=today - timedelta(days=1),
+    )
+
+    content = make_client(owner).get(MINE).content.decode()
+    if access is None:
+        assert "2 to do" in content and "1 overdue" in content
+        assert "Rotate the keys" not in content
+    else:
+        assert "3 to do" in content and "2 overdue" in content
+        assert "Rotate the keys" in content
