@@ -32,9 +32,7 @@ def _to_do(response) -> int:
 
 
 def _refresh_jobs() -> int:
-    return ProcrastinateJob.objects.filter(
-        task_name=snapshots.REFRESH_TASK, status="todo"
-    ).count()
+    return ProcrastinateJob.objects.filter(task_name=snapshots.REFRESH_TASK, status="todo").count()
 
 
 def _overdue_item():
