@@ -39,6 +39,9 @@ from django.http import HttpRequest, QueryDict
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
+from core import queue
+from core.models import KeptSummary
+
 MAX_AGE = timedelta(minutes=10)
 SEQUENCE = "core_data_version"
 REFRESH_TASK = "core.refresh_kept_summary"
@@ -121,8 +124,6 @@ def snapshot(
         kept = Snapshot(compute(), timezone.now())
         cache.set(key, kept, MAX_AGE.total_seconds())
         return kept
-    from core.models import KeptSummary
-
     now = timezone.now()
     row = (
         KeptSummary.objects.filter(name=name, digest=digest, computed_at__gt=now - MAX_AGE)
@@ -164,9 +165,6 @@ def page_snapshot(name: str, request, function: Callable, *, today: date, **know
 
 
 def _queue_refresh(row, version: int) -> None:
-    from core import queue
-    from core.models import KeptSummary
-
     # Only the first view since the change queues the job (several processes may try at once);
     # the mark and the job commit together.
     with transaction.atomic():
@@ -179,8 +177,6 @@ def _queue_refresh(row, version: int) -> None:
 
 def _store(name: str, digest: str, version: int, kept: Snapshot, recipe: Recipe) -> None:
     """Keep ``kept`` for every process, unless a summary of a newer version is kept already."""
-    from core.models import KeptSummary
-
     table = KeptSummary._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -203,8 +199,6 @@ def _store(name: str, digest: str, version: int, kept: Snapshot, recipe: Recipe)
 def refresh(name: str, digest: str) -> str:
     """What the worker's job does: compute the summary again as of the current data version
     and keep it for every process; throw away those too old to be served."""
-    from core.models import KeptSummary
-
     KeptSummary.objects.filter(computed_at__lt=timezone.now() - MAX_AGE).delete()
     row = KeptSummary.objects.filter(name=name, digest=digest).only("data_version", "recipe")
     row = row.first()
