@@ -43,7 +43,7 @@ from actions.services import (
 )
 from core.dates import org_today
 from core.lists import filtered_list_context
-from core.snapshots import snapshot
+from core.snapshots import page_snapshot, recomputes, snapshot
 from incidents.models import Incident
 from postmortems.models import Postmortem, readable_by_q
 from postmortems.selectors import postmortems_to_finish, required_postmortems_panel
@@ -244,9 +244,20 @@ def _readers(user) -> str:
 
 def _dashboard_body(request, *, filters: dict, today):
     """The counts and lists as HTML, kept until the data they show changes (core/snapshots.py):
-    the counts read every item, and fifty rows of items are thousands of template nodes."""
+    the counts read every item, and fifty rows of items are thousands of template nodes. After
+    a write the last ones are served while the worker counts again (``recompute_dashboard``)."""
+    return page_snapshot("dashboard", request, recompute_dashboard, today=today, filters=filters)
+
+
+@recomputes
+def recompute_dashboard(request, *, today, filters: dict | None = None):
+    """The dashboard body's parts (what it depends on besides the data) and how to compute it,
+    for ``request``: the page's, with its filters, or the one a worker rebuilds from it."""
 
     def compute() -> str:
+        nonlocal filters
+        if filters is None:
+            filters = DashboardFilterForm(request.GET).filters() if request.GET else {}
         context = action_dashboard(user=request.user, filters=filters, today=today)
         return render_to_string("actions/includes/_dashboard_body.html", context, request)
 
@@ -257,7 +268,7 @@ def _dashboard_body(request, *, filters: dict, today):
         get_language(),
         timezone.get_current_timezone_name(),
     )
-    return snapshot("dashboard", parts, compute)
+    return parts, compute
 
 
 # One item ---------------------------------------------------------------------------------------

@@ -197,3 +197,32 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return f"{self.token} by {self.user_id}"
+
+
+class KeptSummary(models.Model):
+    """A page's summary as last computed (core/snapshots.py), shared by every web process and
+    the workers: what a page serves while the worker counts the changes made since."""
+
+    name = models.CharField(max_length=50)
+    digest = models.CharField(max_length=64)  # sha256 of what it depends on besides the data
+    data_version = models.BigIntegerField()  # the data version it was computed at
+    computed_at = models.DateTimeField()
+    # Pickled, as Django's database cache stores values: the HTML stays marked safe.
+    value = models.BinaryField()
+    # How to compute it again without the request (``snapshots.Recipe``), for the worker.
+    recipe = models.JSONField()
+    # The newest data version a refresh was queued for: one job per version, not per view.
+    refresh_queued_for = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Its index also serves every lookup of a page's summary.
+            models.UniqueConstraint(fields=["name", "digest"], name="kept_summary_once"),
+        ]
+        indexes = [
+            # Throwing away the summaries too old to be served.
+            models.Index(fields=["computed_at"], name="kept_summary_computed_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} at version {self.data_version}"

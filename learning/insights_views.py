@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.snapshots import snapshot
+from core.snapshots import page_snapshot, recomputes
 from learning.insights import InsightsFilterForm, Period, insights
 
 # Spreadsheets run cells starting with these as formulas; a leading quote keeps them text.
@@ -80,7 +80,21 @@ def insights_view(request):
 
 def _figures(request, *, filters: dict, period: Period, today):
     """The charts and tables as HTML, with the incident count, kept until the data changes
-    (core/snapshots.py): a three-year page is thousands of SVG elements and table cells."""
+    (core/snapshots.py): a three-year page is thousands of SVG elements and table cells. After
+    a write the last ones are served while the worker computes them again
+    (``recompute_figures``)."""
+    return page_snapshot(
+        "insights", request, recompute_figures, today=today, filters=filters, period=period
+    )
+
+
+@recomputes
+def recompute_figures(request, *, today, filters: dict | None = None, period: Period | None = None):
+    """The figures' parts (what they depend on besides the data) and how to compute them, for
+    ``request``: the page's, with its filters and period, or the one a worker rebuilds."""
+    if filters is None:
+        filters = InsightsFilterForm(request.GET).filters() if request.GET else {}
+        period = Period.from_filters(filters, today)
 
     def compute() -> dict:
         context = insights(filters=filters, period=period, today=today)
@@ -103,4 +117,4 @@ def _figures(request, *, filters: dict, period: Period, today):
         get_language(),
         timezone.get_current_timezone_name(),
     )
-    return snapshot("insights", parts, compute)
+    return parts, compute

@@ -337,6 +337,11 @@ if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}."
     )
 
+# Kept summaries (core/snapshots.py: the dashboard, the insights) after a write: "worker" serves
+# the last ones, saying newer changes are being counted, while a job computes them again;
+# "request" computes them in the first request after the write (the tests' setting).
+KEPT_SUMMARIES_REFRESH = "worker"
+
 
 # --- Operations: readiness, metrics, logs --------------------------------------------------
 # /readyz/ answers 503 when no task-queue worker sent a heartbeat for this many seconds

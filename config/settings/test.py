@@ -16,3 +16,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Serve static files straight from the source folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Kept summaries are computed afresh by the request after a write, so a page shows what a test
+# just wrote; tests/core/test_kept_summaries_refresh.py covers the worker's refresh.
+KEPT_SUMMARIES_REFRESH = "request"

@@ -88,3 +88,26 @@ def test_this_months_overdue_count_agrees_with_the_dashboard(author_client):
     figure = author_client.get(INSIGHTS).context["figures"]["overdue"]
     dashboard = action_dashboard(user=UserFactory(is_staff=True), filters={}, today=today)
     assert figure.rows[-1][1] == dashboard["counts"]["overdue"] == 1
+
+
+def test_a_later_period_counts_what_was_overdue_when_it_began_and_nothing_closed_before(
+    author_client,
+):
+    data = build_insights_data()
+    postmortem = data["incidents"]["A"].postmortem
+    # Overdue from 6 January to 20 February (done), and won't do from 27 February: both
+    # closed before March, so a period from March counts neither.
+    ActionItem.objects.filter(
+        pk=ActionItemFactory(
+            postmortem=postmortem, due_date=date(2025, 1, 5), status="done", completed_at=at(2, 20)
+        ).pk
+    ).update(created_at=at(1, 2), updated_at=at(2, 20))
+    ActionItem.objects.filter(
+        pk=ActionItemFactory(postmortem=postmortem, due_date=date(2025, 1, 5), status="wont_do").pk
+    ).update(created_at=at(1, 2), updated_at=at(2, 27))
+    later = {"date_from": "2025-03-01", "date_to": "2025-04-30"}
+    figures = author_client.get(INSIGHTS, later).context["figures"]
+    # i2 (overdue since 21 February) is done on 5 March; i3 and i5 are overdue at the end of
+    # March, i3 still at the end of April.
+    assert figures["overdue"].rows == [[MONTHS[2], 2], [MONTHS[3], 1]]
+    assert figures["action_items"].rows == [[MONTHS[2], 2, 1, 0, 0], [MONTHS[3], 0, 0, 0, 0]]
