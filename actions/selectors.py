@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus, to_do_first
 from core.search import RankedSearch, ranked
 from incidents.models import Incident, Severity
-from incidents.selectors import incident_facts_q
-from postmortems.models import Postmortem, PostmortemStatus
+from incidents.selectors import incident_facts_q, search_visibility_q
+from postmortems.models import Postmortem, PostmortemStatus, drafts_hidden_from
 
 DUE_SOON_DAYS = 14
 RATE_WINDOW_DAYS = 90
@@ -451,8 +451,17 @@ def dashboard_counts(*, user, filters: dict, today: date) -> dict:
 
 
 def search_action_items(*, user, text: str, filters: dict) -> RankedSearch:
+    # ``ActionItemQuerySet.visible_to``'s rule without joining every match to its postmortem
+    # and incident: the drafts the user may not read are few, and the incident's visibility
+    # comes from the flag the item keeps.
+    hidden_drafts = drafts_hidden_from(user)
+    readable = Q() if hidden_drafts is None else Q(owner=user) | ~Q(postmortem__in=hidden_drafts)
+    visible, filters = search_visibility_q(
+        {**filters, "visible_to": user},
+        incident_in=lambda ids: Q(postmortem__in=Postmortem.objects.filter(incident__in=ids)),
+    )
     items = (
-        ActionItem.objects.visible_to(user)
+        ActionItem.objects.filter(readable, visible)
         .select_related("postmortem__incident", "owner")
         .filter(incident_facts_q(filters, via="postmortem__incident__"))
     )

@@ -112,6 +112,21 @@ def draft_readable_by_q(user, *, via: str = "") -> models.Q:
     )
 
 
+def drafts_hidden_from(user):
+    """The drafts ``user`` may not read (the draft rule of ``draft_readable_by_q`` turned
+    round), or None when they read every postmortem. Few: rows that name their postmortem (a
+    search's action items) are tested against them without joining every postmortem."""
+    if user.is_staff or user.has_role(Role.REVIEWER):
+        return None
+    coauthored = Postmortem.co_authors.through.objects.filter(user=user).values("postmortem")
+    return (
+        Postmortem.objects.filter(status=PostmortemStatus.DRAFT)
+        .exclude(author=user)
+        .exclude(pk__in=coauthored)
+        .values("pk")
+    )
+
+
 class PostmortemQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(readable_by_q(user))
@@ -229,6 +244,9 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             for field in SECTION_FIELDS
         )
     )
+    # Its incident's ``restricted``, kept by the database on every write (migration 0016):
+    # search applies the visibility rule without joining every match to its incident.
+    incident_restricted = models.BooleanField(default=False, editable=False)
 
     markdown_fields = (*SECTION_FIELDS, "public_summary")
     objects = PostmortemQuerySet.as_manager()
