@@ -42,11 +42,11 @@ def people(db):
 
 
 def _incident_with_rows(people, *, restricted: bool, entries=None) -> Incident:
-    """An incident with an entry, a postmortem in review (readable by everyone signed in, and
+    """An incident titled with WORD, with an entry, a postmortem in review (readable by everyone signed in, and
     still open to changes) and an action item, all saying WORD; ``entries(incident)`` writes
     more entries before the postmortem is started."""
     incident = IncidentFactory(
-        title="Badge reader outage",
+        title=f"Badge reader outage {WORD}",
         created_by=people["commander"],
         commander=people["commander"],
         restricted=restricted,
@@ -82,7 +82,7 @@ def _found(user) -> dict[str, int]:
     return {kind: count for kind, _results, count in response.context["groups"]}
 
 
-EVERYTHING = {"incidents": 0, "postmortems": 1, "timeline": 1, "actions": 1}
+EVERYTHING = {"incidents": 1, "postmortems": 1, "timeline": 1, "actions": 1}
 NOTHING = {"incidents": 0, "postmortems": 0, "timeline": 0, "actions": 0}
 
 
@@ -197,7 +197,7 @@ def test_rows_moved_to_another_incident_or_postmortem_take_its_restriction(peopl
     Postmortem.objects.filter(pk=open_incident.postmortem.pk).update(incident=other)
     Incident.objects.filter(pk=other.pk).update(restricted=True)
     _flags_are_true()
-    assert _found(people["outsider"]) == {**NOTHING, "timeline": 1}
+    assert _found(people["outsider"]) == {**NOTHING, "incidents": 1, "timeline": 1}
     Postmortem.objects.filter(incident=other).update(incident=open_incident)
     _flags_are_true()
     assert _found(people["outsider"]) == EVERYTHING
@@ -228,3 +228,21 @@ def test_an_owner_still_sees_their_item_of_a_draft_but_not_of_a_restricted_incid
     ActionItem.objects.filter(postmortem__incident=secret).update(owner=people["outsider"])
     # Their item of the draft only: the draft's other item and the restricted one stay hidden.
     assert _found(people["outsider"]) == {**NOTHING, "actions": 1}
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_an_outsiders_search_query_count_does_not_grow_with_restricted_incidents(
+    size, people, django_assert_max_num_queries
+):
+    for n in range(size):
+        _incident_with_rows(people, restricted=n % 2 == 0)
+    client = Client()
+    client.force_login(people["outsider"])
+    # session, user, the user's roles (may they read drafts?), then a page of results and its
+    # rows for each of the four types, service and tag choices for the filters, and the bell's
+    # unread count: the restricted incidents they may see are a subquery of each page.
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("search:results"), {"q": WORD})
+    counts = {kind: count for kind, _results, count in response.context["groups"]}
+    visible = size // 2
+    assert counts == dict.fromkeys(["incidents", "postmortems", "timeline", "actions"], visible)
