@@ -196,7 +196,16 @@ class RankedSearch:
     # fully ranked (see ``_page_ids``).
     BAR_LEADERS = 200
 
-    def __init__(self, queryset, *, text: str, title_field: str | None, snippet_of, title_in=None):
+    def __init__(
+        self,
+        queryset,
+        *,
+        text: str,
+        title_field: str | None,
+        snippet_of,
+        title_in=None,
+        title_match=None,
+    ):
         self._queryset = queryset
         self._text = text
         self._title_field = title_field
@@ -204,6 +213,7 @@ class RankedSearch:
         self._query = prefix_query(text)
         self._query_fr = french_prefix_query(text)
         self._title_in = title_in
+        self._title_match = title_match
         self._typo_step = None  # decided by the first count or page
         self._total = None  # every match, counted with the first page read
         self._fetched = None  # (start, stop, rows) of the last page read
@@ -223,6 +233,8 @@ class RankedSearch:
             else:
                 ids = ArraySubquery(ids.order_by())
             full_text |= Q(_EqualsAny(field, ids))
+        if self._title_match is not None:
+            full_text |= self._title_match
         return self._queryset.filter(full_text)
 
     def _text_rank(self):
@@ -282,10 +294,13 @@ class RankedSearch:
         if self._title_field:
             matches = matches.annotate(title_key=F(self._title_key_field()))
             columns.append("title_key")
-        if self._title_in is not None:
-            # Projected, "IN" is a hash lookup per row; "= ANY" would search the whole array.
-            in_titled = RawSQL(f"SELECT pk FROM {titled}", ())
-            title_hit = Q(**{f"{field}__in": in_titled})
+        if self._title_in is not None or self._title_match is not None:
+            title_hit = Q(pk__in=[])
+            if self._title_in is not None:
+                # Projected, "IN" is a hash lookup per row; "= ANY" would search the array.
+                title_hit = Q(**{f"{field}__in": RawSQL(f"SELECT pk FROM {titled}", ())})
+            if self._title_match is not None:
+                title_hit |= self._title_match
             matches = matches.annotate(
                 title_hit=ExpressionWrapper(title_hit, models.BooleanField())
             )
@@ -304,7 +319,7 @@ class RankedSearch:
                     "(SELECT pk, text_rank, title_key FROM matches"
                     f" ORDER BY text_rank DESC LIMIT {leading})"
                 )
-                if self._title_in is not None:
+                if "title_hit" in columns:
                     leaders += (
                         " UNION (SELECT pk, text_rank, title_key FROM matches WHERE title_hit"
                         f" ORDER BY text_rank DESC LIMIT {leading})"
@@ -428,12 +443,23 @@ class RankedSearch:
 
 
 def ranked(
-    queryset, *, text: str, title_field: str | None, snippet_of, title_in=None
+    queryset,
+    *,
+    text: str,
+    title_field: str | None,
+    snippet_of,
+    title_in=None,
+    title_match=None,
 ) -> RankedSearch:
     """Matches of ``text`` in the stored vector (or, when none, titles a typo away), best
-    first; each with a highlighted ``snippet`` of ``snippet_of``. ``title_in`` is a
-    (field, ids) pair for a title kept in another model's vector: rows whose field is among
-    the ids (found with ``title_query``) match too."""
+    first; each with a highlighted ``snippet`` of ``snippet_of``. A title kept apart from
+    the vector matches too: ``title_in`` is a (field, ids) pair, rows whose field is among
+    the ids (found with ``title_query``), ``title_match`` a condition on the row itself."""
     return RankedSearch(
-        queryset, text=text, title_field=title_field, snippet_of=snippet_of, title_in=title_in
+        queryset,
+        text=text,
+        title_field=title_field,
+        snippet_of=snippet_of,
+        title_in=title_in,
+        title_match=title_match,
     )

@@ -247,6 +247,11 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
     # Its incident's ``restricted``, kept by the database on every write (migration 0016):
     # search applies the visibility rule without joining every match to its incident.
     incident_restricted = models.BooleanField(default=False, editable=False)
+    # Its incident's title (its own title), kept by the database on every write (migration
+    # 0017), and its words as a vector: search finds and ranks a postmortem by its title
+    # without looking up every incident.
+    incident_title = models.CharField(max_length=200, default="", editable=False)
+    incident_title_vector = stored_search_vector(("incident_title", "A"))
 
     markdown_fields = (*SECTION_FIELDS, "public_summary")
     objects = PostmortemQuerySet.as_manager()
@@ -260,6 +265,7 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["status", "-created_at"], name="postmortem_status_idx"),
             # Full-text search.
             GinIndex(fields=["search_vector"], name="postmortem_search_idx"),
+            GinIndex(fields=["incident_title_vector"], name="postmortem_title_search_idx"),
             GinIndex(
                 fields=["search_vector_fr"],
                 condition=models.Q(search_vector_fr__isnull=False),

@@ -288,18 +288,19 @@ def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
         *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value("\n\n"))),
         output_field=TextField(),
     )
-    # A postmortem's title is its incident's: found through the incident's vector, where the
-    # title weighs A.
-    titled = Incident.objects.filter(
-        Q(search_vector=title_query(text))
-        | Q(search_vector_fr=title_query(text, config=FRENCH_CONFIG))
+    # A postmortem's title is its incident's, kept on the postmortem with its words
+    # (``incident_title_vector``, weighted A as in the incident's vector); a title written in
+    # French is found through the incident's French vector, where the title weighs A.
+    titled_in_french = Incident.objects.filter(
+        search_vector_fr=title_query(text, config=FRENCH_CONFIG)
     ).values("pk")
     return ranked(
         postmortems,
         text=text,
-        title_field="incident__title",
+        title_field="incident_title",
         snippet_of=body,
-        title_in=("incident", titled),
+        title_in=("incident", titled_in_french),
+        title_match=Q(incident_title_vector=title_query(text)),
     )
 
 
