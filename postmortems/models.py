@@ -266,6 +266,12 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             # Full-text search.
             GinIndex(fields=["search_vector"], name="postmortem_search_idx"),
             GinIndex(fields=["incident_title_vector"], name="postmortem_title_search_idx"),
+            # Its title a typo away (search's second step, trigram similarity).
+            GinIndex(
+                fields=["incident_title"],
+                opclasses=["gin_trgm_ops"],
+                name="postmortem_title_trgm_idx",
+            ),
             GinIndex(
                 fields=["search_vector_fr"],
                 condition=models.Q(search_vector_fr__isnull=False),

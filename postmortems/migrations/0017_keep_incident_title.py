@@ -128,4 +128,12 @@ class Migration(migrations.Migration):
                 fields=["incident_title_vector"], name="postmortem_title_search_idx"
             ),
         ),
+        migrations.AddIndex(
+            model_name="postmortem",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["incident_title"],
+                name="postmortem_title_trgm_idx",
+                opclasses=["gin_trgm_ops"],
+            ),
+        ),
     ]
