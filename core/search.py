@@ -277,8 +277,9 @@ class RankedSearch:
         result is the same as ranking every match; a common word's matches mostly drop out.
         The leaders are at least ``BAR_LEADERS``: ranking a few more raises the bar (never
         past the ``page.stop``-th place overall), and fewer matches contend. Each match
-        carries its title (or, for a title in another model, that row's id), so a contender's
-        similarity needs no lookup of its own row.
+        carries its title, read with it, so a contender's similarity needs no lookup of its
+        row (a title kept on another model's row would be joined to every match: keep a copy
+        on the row, as postmortems do).
         """
         ctes, params = [], []
         titled = None
@@ -292,8 +293,8 @@ class RankedSearch:
         matches = self._matches(titled).order_by().annotate(text_rank=self._text_rank())
         columns = ["pk", "text_rank"]
         if self._title_field:
-            matches = matches.annotate(title_key=F(self._title_key_field()))
-            columns.append("title_key")
+            matches = matches.annotate(match_title=F(self._title_field))
+            columns.append("match_title")
         if self._title_in is not None or self._title_match is not None:
             title_hit = Q(pk__in=[])
             if self._title_in is not None:
@@ -316,12 +317,12 @@ class RankedSearch:
             if stop:
                 leading = max(stop, self.BAR_LEADERS)
                 leaders = (
-                    "(SELECT pk, text_rank, title_key FROM matches"
+                    "(SELECT pk, text_rank, match_title FROM matches"
                     f" ORDER BY text_rank DESC LIMIT {leading})"
                 )
                 if "title_hit" in columns:
                     leaders += (
-                        " UNION (SELECT pk, text_rank, title_key FROM matches WHERE title_hit"
+                        " UNION (SELECT pk, text_rank, match_title FROM matches WHERE title_hit"
                         f" ORDER BY text_rank DESC LIMIT {leading})"
                     )
                 sql, bar_params = self._fully_ranked("leaders")
@@ -329,7 +330,7 @@ class RankedSearch:
                     f"leaders AS ({leaders})",
                     f"bar AS (SELECT rank FROM ({sql}) AS ranked"
                     f" ORDER BY rank DESC LIMIT 1 OFFSET {stop - 1})",
-                    "contenders AS (SELECT pk, text_rank, title_key FROM matches"
+                    "contenders AS (SELECT pk, text_rank, match_title FROM matches"
                     " WHERE text_rank >= COALESCE((SELECT rank FROM bar), -1) - 0.5)",
                 ]
                 params += bar_params
@@ -361,43 +362,20 @@ class RankedSearch:
         rows = list(ranked[page])
         return [pk for pk, _total in rows], rows[0][1] if rows else None
 
-    def _title_key_field(self) -> str:
-        """What a match carries for its title: the title itself, or for a title in another
-        model (``"incident__title"``), its foreign key (``"incident_id"``)."""
-        relation, _, title = self._title_field.rpartition("__")
-        return f"{relation}_id" if relation else title
-
     def _fully_ranked(self, rows: str) -> tuple[str, tuple]:
-        """SQL for the pk and rank of ``rows`` (a CTE of pk, text_rank and title_key): their
+        """SQL for the pk and rank of ``rows`` (a CTE of pk, text_rank and match_title): their
         text rank plus half their title's similarity, computed for them alone, from the title
-        they carry or from the other model's row, looked up by id. The rows are matches
-        already: the search's filters (who may see them, say) are not asked again."""
-        relation, _, title_field = self._title_field.rpartition("__")
-        title_key = RawSQL("ranked_row.title_key", (), output_field=models.TextField())
-        if not relation:
-            query = Query(self._queryset.model)
-            similarity = TrigramWordSimilarity(self._text, title_key) / 2
-            sql, params = query.get_compiler(self._queryset.db).compile(
-                similarity.resolve_expression(query)
-            )
-            return (
-                f"SELECT ranked_row.pk, ranked_row.text_rank + {sql} AS rank"
-                f" FROM {rows} AS ranked_row",
-                tuple(params),
-            )
-        related = self._queryset.model._meta.get_field(relation).related_model
-        similarity = TrigramWordSimilarity(self._text, title_field) / 2
-        title = (
-            related._base_manager.order_by()
-            .filter(pk=title_key)
-            .annotate(similarity=similarity)
-            .values("similarity")
+        they carry. The rows are matches already: the search's filters (who may see them,
+        say) are not asked again."""
+        query = Query(self._queryset.model)
+        title = RawSQL("ranked_row.match_title", (), output_field=models.TextField())
+        similarity = TrigramWordSimilarity(self._text, title) / 2
+        sql, params = query.get_compiler(self._queryset.db).compile(
+            similarity.resolve_expression(query)
         )
-        sql, params = title.query.sql_with_params()
         return (
-            f"SELECT ranked_row.pk, ranked_row.text_rank + title.similarity AS rank"
-            f" FROM {rows} AS ranked_row CROSS JOIN LATERAL ({sql}) AS title",
-            params,
+            f"SELECT ranked_row.pk, ranked_row.text_rank + {sql} AS rank FROM {rows} AS ranked_row",
+            tuple(params),
         )
 
     def _snippet(self):
