@@ -257,6 +257,10 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
 
     search_vector = stored_search_vector(("title", "A"), ("description", "C"))
     search_vector_fr = stored_french_vector(("title", "A"), ("description", "C"))
+    # Its postmortem's incident's ``restricted``, kept by the database on every write
+    # (migration 0011): search applies the visibility rule without joining every match to its
+    # postmortem and incident.
+    incident_restricted = models.BooleanField(default=False, editable=False)
 
     markdown_fields = ("description",)
     objects = ActionItemQuerySet.as_manager()

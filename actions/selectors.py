@@ -28,8 +28,8 @@ from actions.models import TO_DO, ActionItem, ActionKind, ActionStatus, to_do_fi
 from core.search import RankedSearch, ranked
 from core.snapshots import snapshot
 from incidents.models import Incident, Severity
-from incidents.selectors import incident_facts_q
-from postmortems.models import Postmortem, PostmortemStatus
+from incidents.selectors import incident_facts_q, search_visibility_q
+from postmortems.models import Postmortem, PostmortemStatus, drafts_hidden_from
 
 DUE_SOON_DAYS = 14
 RATE_WINDOW_DAYS = 90
@@ -160,6 +160,11 @@ def needs_no_actions_confirmation(postmortem: Postmortem) -> bool:
 # My action items ------------------------------------------------------------------------------
 
 
+def _items_of_incidents(incident_ids) -> Q:
+    """Action items of these incidents, without joining every item to its postmortem."""
+    return Q(postmortem__in=Postmortem.objects.filter(incident__in=incident_ids))
+
+
 def my_action_items(user, *, today: date, page_number=None) -> dict:
     """One page of the user's items still to do (overdue first, then by due date), how many
     there are and how many are overdue, and on the first page the ones they closed recently
@@ -178,12 +183,13 @@ def my_action_items(user, *, today: date, page_number=None) -> dict:
     )
 
     def count():
-        # The owner's items to do less those of the few restricted incidents they may not
-        # see: joined with the incidents to ask each, the count read every incident.
-        counted = ActionItem.objects.owned_by(user).filter(status__in=TO_DO)
-        if (hidden := Incident.hidden_from(user)) is not None:
-            hidden_postmortems = Postmortem.objects.filter(incident__in=hidden)
-            counted = counted.exclude(postmortem__in=hidden_postmortems)
+        # The visibility rule on the item's kept flag: joined with the incidents to ask each,
+        # the count read every incident.
+        counted = (
+            ActionItem.objects.owned_by(user)
+            .filter(status__in=TO_DO)
+            .filter(Incident.visible_by_kept_flag_q(user, incident_in=_items_of_incidents))
+        )
         return counted.aggregate(
             to_do=Count("pk"), overdue=Count("pk", filter=due_bucket_q("overdue", today))
         )
@@ -464,8 +470,17 @@ def dashboard_counts(*, user, filters: dict, today: date) -> dict:
 
 
 def search_action_items(*, user, text: str, filters: dict) -> RankedSearch:
+    # ``ActionItemQuerySet.visible_to``'s rule without joining every match to its postmortem
+    # and incident: the drafts the user may not read are few, and the incident's visibility
+    # comes from the flag the item keeps.
+    hidden_drafts = drafts_hidden_from(user)
+    readable = Q() if hidden_drafts is None else Q(owner=user) | ~Q(postmortem__in=hidden_drafts)
+    visible, filters = search_visibility_q(
+        {**filters, "visible_to": user},
+        incident_in=_items_of_incidents,
+    )
     items = (
-        ActionItem.objects.visible_to(user)
+        ActionItem.objects.filter(readable, visible)
         .select_related("postmortem__incident", "owner")
         .filter(incident_facts_q(filters, via="postmortem__incident__"))
     )

@@ -16,6 +16,7 @@ from django.db import connections, models
 from django.db.models import Case, Count, ExpressionWrapper, F, Func, Q, Value, When, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat
+from django.db.models.sql import Query
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -191,7 +192,20 @@ class RankedSearch:
     when full text had plenty to show.
     """
 
-    def __init__(self, queryset, *, text: str, title_field: str | None, snippet_of, title_in=None):
+    # How many of the best by text rank (at least) set the bar a match must reach to be
+    # fully ranked (see ``_page_ids``).
+    BAR_LEADERS = 200
+
+    def __init__(
+        self,
+        queryset,
+        *,
+        text: str,
+        title_field: str | None,
+        snippet_of,
+        title_in=None,
+        title_match=None,
+    ):
         self._queryset = queryset
         self._text = text
         self._title_field = title_field
@@ -199,11 +213,14 @@ class RankedSearch:
         self._query = prefix_query(text)
         self._query_fr = french_prefix_query(text)
         self._title_in = title_in
+        self._title_match = title_match
         self._typo_step = None  # decided by the first count or page
         self._total = None  # every match, counted with the first page read
         self._fetched = None  # (start, stop, rows) of the last page read
 
-    def _matches(self):
+    def _matches(self, titled: str | None = None):
+        """The matching rows; ``titled`` names a CTE of the ``title_in`` ids, read once by
+        a statement that asks for them twice."""
         if self._typo_step:
             return self._queryset.filter(
                 **{f"{self._title_field}__trigram_word_similar": self._text}
@@ -211,7 +228,13 @@ class RankedSearch:
         full_text = Q(search_vector=self._query) | Q(search_vector_fr=self._query_fr)
         if self._title_in is not None:
             field, ids = self._title_in
-            full_text |= Q(_EqualsAny(field, ArraySubquery(ids.order_by())))
+            if titled:
+                ids = RawSQL(f"ARRAY(SELECT pk FROM {titled})", (), output_field=models.Field())
+            else:
+                ids = ArraySubquery(ids.order_by())
+            full_text |= Q(_EqualsAny(field, ids))
+        if self._title_match is not None:
+            full_text |= self._title_match
         return self._queryset.filter(full_text)
 
     def _text_rank(self):
@@ -252,37 +275,62 @@ class RankedSearch:
         overall ranks at least as high as their ``page.stop``-th. A match whose text rank is
         more than 0.5 below the bar cannot reach the page; the others are fully ranked. The
         result is the same as ranking every match; a common word's matches mostly drop out.
+        The leaders are at least ``BAR_LEADERS``: ranking a few more raises the bar (never
+        past the ``page.stop``-th place overall), and fewer matches contend. Each match
+        carries its title, read with it, so a contender's similarity needs no lookup of its
+        row (a title kept on another model's row would be joined to every match: keep a copy
+        on the row, as postmortems do).
         """
-        matches = self._matches().order_by().annotate(text_rank=self._text_rank())
-        columns = ["pk", "text_rank"]
+        ctes, params = [], []
+        titled = None
         if self._title_in is not None:
-            # Projected, "IN" is a hash lookup per row; "= ANY" would search the whole array.
+            # The ids of rows titled with the words, found once for both uses below.
             field, ids = self._title_in
-            title_hit = ExpressionWrapper(Q(**{f"{field}__in": ids}), models.BooleanField())
-            matches = matches.annotate(title_hit=title_hit)
+            sql, ids_params = ids.order_by().query.sql_with_params()
+            ctes.append(f"titled(pk) AS MATERIALIZED ({sql})")
+            params += ids_params
+            titled = "titled"
+        matches = self._matches(titled).order_by().annotate(text_rank=self._text_rank())
+        columns = ["pk", "text_rank"]
+        if self._title_field:
+            matches = matches.annotate(match_title=F(self._title_field))
+            columns.append("match_title")
+        if self._title_in is not None or self._title_match is not None:
+            title_hit = Q(pk__in=[])
+            if self._title_in is not None:
+                # Projected, "IN" is a hash lookup per row; "= ANY" would search the array.
+                title_hit = Q(**{f"{field}__in": RawSQL(f"SELECT pk FROM {titled}", ())})
+            if self._title_match is not None:
+                title_hit |= self._title_match
+            matches = matches.annotate(
+                title_hit=ExpressionWrapper(title_hit, models.BooleanField())
+            )
             columns.append("title_hit")
-        sql, params = matches.values(*columns).query.sql_with_params()
-        ctes, params = [f"matches({', '.join(columns)}) AS MATERIALIZED ({sql})"], list(params)
+        sql, matches_params = matches.values(*columns).query.sql_with_params()
+        ctes.append(f"matches({', '.join(columns)}) AS MATERIALIZED ({sql})")
+        params += matches_params
         start, stop = int(page.start), page.stop and int(page.stop)
         if not self._title_field:
             ranked = "SELECT pk, text_rank AS rank FROM matches"
         else:
             contenders = "matches"
             if stop:
+                leading = max(stop, self.BAR_LEADERS)
                 leaders = (
-                    f"(SELECT pk, text_rank FROM matches ORDER BY text_rank DESC LIMIT {stop})"
+                    "(SELECT pk, text_rank, match_title FROM matches"
+                    f" ORDER BY text_rank DESC LIMIT {leading})"
                 )
-                if self._title_in is not None:
+                if "title_hit" in columns:
                     leaders += (
-                        " UNION (SELECT pk, text_rank FROM matches WHERE title_hit"
-                        f" ORDER BY text_rank DESC LIMIT {stop})"
+                        " UNION (SELECT pk, text_rank, match_title FROM matches WHERE title_hit"
+                        f" ORDER BY text_rank DESC LIMIT {leading})"
                     )
                 sql, bar_params = self._fully_ranked("leaders")
                 ctes += [
                     f"leaders AS ({leaders})",
                     f"bar AS (SELECT rank FROM ({sql}) AS ranked"
                     f" ORDER BY rank DESC LIMIT 1 OFFSET {stop - 1})",
-                    "contenders AS (SELECT pk, text_rank FROM matches"
+                    "contenders AS (SELECT pk, text_rank, match_title FROM matches"
                     " WHERE text_rank >= COALESCE((SELECT rank FROM bar), -1) - 0.5)",
                 ]
                 params += bar_params
@@ -315,20 +363,19 @@ class RankedSearch:
         return [pk for pk, _total in rows], rows[0][1] if rows else None
 
     def _fully_ranked(self, rows: str) -> tuple[str, tuple]:
-        """SQL for the pk and rank of ``rows`` (a CTE of pk and text_rank): their text rank
-        plus half their title's similarity, computed for them alone, each looked up by pk."""
-        similarity = TrigramWordSimilarity(self._text, self._title_field) / 2
-        title = (
-            self._queryset.order_by()
-            .filter(pk=RawSQL("ranked_row.pk", ()))
-            .annotate(similarity=similarity)
-            .values("similarity")
+        """SQL for the pk and rank of ``rows`` (a CTE of pk, text_rank and match_title): their
+        text rank plus half their title's similarity, computed for them alone, from the title
+        they carry. The rows are matches already: the search's filters (who may see them,
+        say) are not asked again."""
+        query = Query(self._queryset.model)
+        title = RawSQL("ranked_row.match_title", (), output_field=models.TextField())
+        similarity = TrigramWordSimilarity(self._text, title) / 2
+        sql, params = query.get_compiler(self._queryset.db).compile(
+            similarity.resolve_expression(query)
         )
-        sql, params = title.query.sql_with_params()
         return (
-            f"SELECT ranked_row.pk, ranked_row.text_rank + title.similarity AS rank"
-            f" FROM {rows} AS ranked_row CROSS JOIN LATERAL ({sql}) AS title",
-            params,
+            f"SELECT ranked_row.pk, ranked_row.text_rank + {sql} AS rank FROM {rows} AS ranked_row",
+            tuple(params),
         )
 
     def _snippet(self):
@@ -374,12 +421,23 @@ class RankedSearch:
 
 
 def ranked(
-    queryset, *, text: str, title_field: str | None, snippet_of, title_in=None
+    queryset,
+    *,
+    text: str,
+    title_field: str | None,
+    snippet_of,
+    title_in=None,
+    title_match=None,
 ) -> RankedSearch:
     """Matches of ``text`` in the stored vector (or, when none, titles a typo away), best
-    first; each with a highlighted ``snippet`` of ``snippet_of``. ``title_in`` is a
-    (field, ids) pair for a title kept in another model's vector: rows whose field is among
-    the ids (found with ``title_query``) match too."""
+    first; each with a highlighted ``snippet`` of ``snippet_of``. A title kept apart from
+    the vector matches too: ``title_in`` is a (field, ids) pair, rows whose field is among
+    the ids (found with ``title_query``), ``title_match`` a condition on the row itself."""
     return RankedSearch(
-        queryset, text=text, title_field=title_field, snippet_of=snippet_of, title_in=title_in
+        queryset,
+        text=text,
+        title_field=title_field,
+        snippet_of=snippet_of,
+        title_in=title_in,
+        title_match=title_match,
     )

@@ -295,12 +295,16 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
             models.Index(
                 fields=["-started_at"], condition=Q(near_miss=True), name="incident_near_miss_idx"
             ),
-            # The restricted incidents (few: see hidden_from()), read without the others.
-            models.Index(
-                fields=["id"], condition=Q(restricted=True), name="incident_restricted_idx"
-            ),
             # Typo-tolerant title search (trigram similarity) and title icontains filters.
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="incident_title_trgm_idx"),
+            # The few restricted incidents, and who may see them without a participant or team
+            # (``visible_by_kept_flag_q``), read from the index alone.
+            models.Index(
+                fields=["id"],
+                include=["commander", "created_by"],
+                condition=Q(restricted=True),
+                name="incident_restricted_idx",
+            ),
             # The similar-incidents lists to rank next: never ranked first, then the oldest.
             models.Index(
                 F("similar_computed_at").asc(nulls_first=True),
@@ -412,16 +416,25 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
         )
 
     @staticmethod
-    def hidden_from(user):
-        """The restricted incidents ``user`` may not see (``visible_to_q``'s rule, turned
-        around), or None when they may see every one. Few, and read through
-        incident_restricted_idx: counting one person's rows can leave out what hangs off these
-        (``NOT IN``) rather than join every incident to ask ``visible_to_q`` of each, which the
-        planner does by reading the whole incidents table."""
-        visible = Incident.visible_to_q(user)
-        if not visible:
-            return None
-        return Incident.objects.filter(restricted=True).exclude(visible).values("pk")
+    def visible_by_kept_flag_q(user, *, flag: str = "incident_restricted", incident_in=None) -> Q:
+        """``visible_to_q`` for rows that keep their incident's ``restricted`` in ``flag``
+        (timeline entries, postmortems, action items: the database keeps it on every write), with
+        no join to the incident: a row of an unrestricted incident (98% of them) passes on its own
+        flag; the others only when their incident is among the few restricted ones this person
+        may see, a small set PostgreSQL hashes once per query. ``incident_in`` makes the
+        condition "the row's incident is among these incident ids" (default: its ``incident``
+        field)."""
+        if not user.is_authenticated:
+            return Q(**{flag: False})
+        if user.is_staff or ("role_names" in user.__dict__ and user.sees_every_restricted_incident):
+            return Q()
+        if incident_in is None:
+
+            def incident_in(ids):
+                return Q(incident__in=ids)
+
+        visible = Incident.objects.filter(restricted=True).filter(Incident.visible_to_q(user))
+        return Q(**{flag: False}) | incident_in(visible.values("pk"))
 
     def can_view(self, user) -> bool:
         """The rule of ``visible_to_q`` for this incident; asked once per person and instance
@@ -593,6 +606,9 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
 
     search_vector = stored_search_vector(("body", "C"))
     search_vector_fr = stored_french_vector(("body", "C"))
+    # Its incident's ``restricted``, kept by the database on every write (migration 0015):
+    # search applies the visibility rule without joining every match to its incident.
+    incident_restricted = models.BooleanField(default=False, editable=False)
 
     markdown_fields = ("body",)
     # The default manager (also behind incident.timeline_entries) leaves deleted entries out,

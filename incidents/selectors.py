@@ -85,9 +85,23 @@ def incident_list(*, user, filters: dict) -> QuerySet[Incident]:
     return incidents.order_by(*SORT_ORDERS[filters.get("sort") or "newest"])
 
 
+def search_visibility_q(filters: dict, **flag_rule) -> tuple[Q, dict]:
+    """The visibility rule of a search (``filters["visible_to"]``, who is looking) on rows
+    that keep their incident's ``restricted`` (``Incident.visible_by_kept_flag_q``, with
+    ``flag_rule``), and the other filters: a search's matches are many, and the kept flag
+    spares joining each to its incident."""
+    filters = dict(filters)
+    if "visible_to" not in filters:
+        return Q(), filters
+    return Incident.visible_by_kept_flag_q(filters.pop("visible_to"), **flag_rule), filters
+
+
 def search_incidents(*, text: str, filters: dict) -> RankedSearch:
+    visible, filters = search_visibility_q(
+        filters, flag="restricted", incident_in=lambda ids: Q(pk__in=ids)
+    )
     return ranked(
-        Incident.objects.filter(incident_facts_q(filters)),
+        Incident.objects.filter(visible, incident_facts_q(filters)),
         text=text,
         title_field="title",
         snippet_of=Concat("title", Value(" — "), "customer_impact", output_field=TextField()),
@@ -95,8 +109,9 @@ def search_incidents(*, text: str, filters: dict) -> RankedSearch:
 
 
 def search_timeline_entries(*, text: str, filters: dict) -> RankedSearch:
+    visible, filters = search_visibility_q(filters)
     entries = TimelineEntry.objects.select_related("incident").filter(
-        incident_facts_q(filters, via="incident__")
+        visible, incident_facts_q(filters, via="incident__")
     )
     return ranked(entries, text=text, title_field=None, snippet_of=F("body"))
 

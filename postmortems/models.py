@@ -120,6 +120,21 @@ def draft_readable_by_q(user, *, via: str = "") -> models.Q:
     )
 
 
+def drafts_hidden_from(user):
+    """The drafts ``user`` may not read (the draft rule of ``draft_readable_by_q`` turned
+    round), or None when they read every postmortem. Few: rows that name their postmortem (a
+    search's action items) are tested against them without joining every postmortem."""
+    if user.is_staff or user.has_role(Role.REVIEWER):
+        return None
+    coauthored = Postmortem.co_authors.through.objects.filter(user=user).values("postmortem")
+    return (
+        Postmortem.objects.filter(status=PostmortemStatus.DRAFT)
+        .exclude(author=user)
+        .exclude(pk__in=coauthored)
+        .values("pk")
+    )
+
+
 class PostmortemQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(readable_by_q(user))
@@ -237,6 +252,14 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             for field in SECTION_FIELDS
         )
     )
+    # Its incident's ``restricted``, kept by the database on every write (migration 0016):
+    # search applies the visibility rule without joining every match to its incident.
+    incident_restricted = models.BooleanField(default=False, editable=False)
+    # Its incident's title (its own title), kept by the database on every write (migration
+    # 0017), and its words as a vector: search finds and ranks a postmortem by its title
+    # without looking up every incident.
+    incident_title = models.CharField(max_length=200, default="", editable=False)
+    incident_title_vector = stored_search_vector(("incident_title", "A"))
 
     markdown_fields = (*SECTION_FIELDS, "public_summary")
     objects = PostmortemQuerySet.as_manager()
@@ -250,6 +273,13 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
             models.Index(fields=["status", "-created_at"], name="postmortem_status_idx"),
             # Full-text search.
             GinIndex(fields=["search_vector"], name="postmortem_search_idx"),
+            GinIndex(fields=["incident_title_vector"], name="postmortem_title_search_idx"),
+            # Its title a typo away (search's second step, trigram similarity).
+            GinIndex(
+                fields=["incident_title"],
+                opclasses=["gin_trgm_ops"],
+                name="postmortem_title_trgm_idx",
+            ),
             GinIndex(
                 fields=["search_vector_fr"],
                 condition=models.Q(search_vector_fr__isnull=False),

@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404
 from core.models import User
 from core.search import FRENCH_CONFIG, RankedSearch, ranked, title_query
 from incidents.models import Incident, Service, TimelineEntry
-from incidents.selectors import incident_facts_q, incident_timeline, team_q
+from incidents.selectors import incident_facts_q, incident_timeline, search_visibility_q, team_q
 from postmortems.anchors import Anchor, highlight
 from postmortems.diff import diff_sections
 from postmortems.models import (
@@ -38,6 +38,7 @@ from postmortems.models import (
     ReviewRequest,
     Revision,
     WithoutPrompts,
+    draft_readable_by_q,
 )
 from postmortems.sections import AMENDABLE_SECTIONS, SECTION_FIELDS
 
@@ -271,8 +272,12 @@ def public_summaries() -> QuerySet[Postmortem]:
 
 def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
     """Postmortems the user may read whose text matches; ranked, with a highlighted snippet."""
+    # Who may read it: the draft rule on the postmortem itself, and its incident's visibility
+    # from the flag it keeps (``readable_by_q``'s rule without joining every match).
+    filters = {**filters, "visible_to": user}
+    visible, filters = search_visibility_q(filters)
     postmortems = (
-        Postmortem.objects.visible_to(user)
+        Postmortem.objects.filter(draft_readable_by_q(user), visible)
         .select_related("incident")
         .filter(incident_facts_q(filters, via="incident__"))
     )
@@ -283,18 +288,19 @@ def search_postmortems(*, user, text: str, filters: dict) -> RankedSearch:
         *(part for field in SECTION_FIELDS for part in (WithoutPrompts(field), Value("\n\n"))),
         output_field=TextField(),
     )
-    # A postmortem's title is its incident's: found through the incident's vector, where the
-    # title weighs A.
-    titled = Incident.objects.filter(
-        Q(search_vector=title_query(text))
-        | Q(search_vector_fr=title_query(text, config=FRENCH_CONFIG))
+    # A postmortem's title is its incident's, kept on the postmortem with its words
+    # (``incident_title_vector``, weighted A as in the incident's vector); a title written in
+    # French is found through the incident's French vector, where the title weighs A.
+    titled_in_french = Incident.objects.filter(
+        search_vector_fr=title_query(text, config=FRENCH_CONFIG)
     ).values("pk")
     return ranked(
         postmortems,
         text=text,
-        title_field="incident__title",
+        title_field="incident_title",
         snippet_of=body,
-        title_in=("incident", titled),
+        title_in=("incident", titled_in_french),
+        title_match=Q(incident_title_vector=title_query(text)),
     )
 
 

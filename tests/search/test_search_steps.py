@@ -130,7 +130,14 @@ def test_a_typo_search_query_count_does_not_grow_with_the_data(
         author_client.get(URL, {"q": "netwrk"})
 
 
-def test_every_page_matches_ranking_all_matches_at_once(settings):
+# How many of the best by text rank set the bar (RankedSearch.BAR_LEADERS): the page itself
+# (1), some more, or every match.
+BAR_LEADERS = [1, 3, 200]
+
+
+@pytest.mark.parametrize("leaders", BAR_LEADERS)
+def test_every_page_matches_ranking_all_matches_at_once(settings, monkeypatch, leaders):
+    monkeypatch.setattr("core.search.RankedSearch.BAR_LEADERS", leaders)
     from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
     from django.db.models import F
 
@@ -183,7 +190,11 @@ def test_a_postmortem_is_found_by_its_incidents_title(author_client):
     assert postmortems[0] == titled  # the title's similarity ranks it first
 
 
-def test_every_page_of_postmortems_matches_ranking_all_matches_at_once(author):
+@pytest.mark.parametrize("leaders", BAR_LEADERS)
+def test_every_page_of_postmortems_matches_ranking_all_matches_at_once(
+    author, monkeypatch, leaders
+):
+    monkeypatch.setattr("core.search.RankedSearch.BAR_LEADERS", leaders)
     from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
     from django.db.models import F, Q
 

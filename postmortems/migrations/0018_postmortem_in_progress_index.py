@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("postmortems", "0015_contributing_factors"),
+        ("postmortems", "0017_keep_incident_title"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
