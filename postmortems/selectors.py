@@ -154,7 +154,12 @@ def activity_feed(postmortem: Postmortem, limit: int = 50) -> QuerySet[AuditEntr
 def review_queue(user, *, team=None) -> dict[str, QuerySet[Postmortem]]:
     """What waits for a reviewer, and what came back to a writer; only of ``team``'s incidents
     (through the services it owns) when given."""
-    mine = Q(author=user) | Q(co_authors=user)
+    # Co-writing asked as a subquery: joined, every list would need a DISTINCT sorting whole
+    # postmortems.
+    co_written = Postmortem.co_authors.through.objects.filter(
+        postmortem_id=OuterRef("pk"), user_id=user.pk
+    )
+    mine = Q(author=user) | Exists(co_written)
     base = (
         Postmortem.objects.visible_to(user)
         .select_related("incident", "author")
@@ -170,11 +175,9 @@ def review_queue(user, *, team=None) -> dict[str, QuerySet[Postmortem]]:
             status=PostmortemStatus.IN_REVIEW,
             review_requests__reviewer=user,
         ),
-        "changes_requested": base.filter(
-            mine, status=PostmortemStatus.CHANGES_REQUESTED
-        ).distinct(),
-        "ready_to_publish": base.filter(mine, status=PostmortemStatus.APPROVED).distinct(),
-        "in_review": base.filter(mine, status=PostmortemStatus.IN_REVIEW).distinct(),
+        "changes_requested": base.filter(mine, status=PostmortemStatus.CHANGES_REQUESTED),
+        "ready_to_publish": base.filter(mine, status=PostmortemStatus.APPROVED),
+        "in_review": base.filter(mine, status=PostmortemStatus.IN_REVIEW),
     }
 
 

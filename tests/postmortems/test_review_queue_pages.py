@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from postmortems.models import PostmortemStatus, ReviewRequest
-from tests.factories import PostmortemFactory, TeamFactory
+from tests.factories import PostmortemFactory, TeamFactory, UserFactory
 
 QUEUE = reverse("postmortems:queue")
 
@@ -74,3 +74,17 @@ def test_the_queue_costs_the_same_queries_however_long(
     with django_assert_max_num_queries(9):
         response = client.get(QUEUE)
     assert len(response.context["to_review"].postmortems) == min(count, 25)
+
+
+@pytest.mark.django_db
+def test_a_writer_with_co_authors_finds_each_of_their_postmortems_once(make_client, author):
+    co_author, other = UserFactory(), UserFactory()
+    sent_back = PostmortemFactory(status=PostmortemStatus.CHANGES_REQUESTED, author=author)
+    sent_back.co_authors.add(co_author, other)
+    approved = PostmortemFactory(status=PostmortemStatus.APPROVED, author=co_author)
+    approved.co_authors.add(other, UserFactory())  # written by them, with two others
+    PostmortemFactory(status=PostmortemStatus.CHANGES_REQUESTED, author=author)  # not theirs
+
+    lists = make_client(co_author).get(QUEUE).context
+    assert list(lists["changes_requested"].postmortems) == [sent_back]
+    assert list(lists["ready_to_publish"].postmortems) == [approved]
