@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -174,7 +175,8 @@ def postmortem_detail(request, reference):
         for entry in entries:
             entry.editable = can_edit and entry.can_edit(request.user)
     amendment_history = amendment_list(postmortem) if is_published else []
-    invitation = survey.invitation_for(postmortem, request.user) if is_published else None
+    # The questionnaire's counts and the reader's invitation, once published: one query.
+    survey_summary = survey.summary(postmortem, request.user) if is_published else None
     return render(
         request,
         "postmortems/postmortem_detail.html",
@@ -199,9 +201,9 @@ def postmortem_detail(request, reference):
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
             # The questionnaire about the review, once published (postmortems/survey.py).
-            "survey_results": survey.results(postmortem) if is_published else None,
-            "may_answer": invitation is not None and not invitation.answered,
-            "has_answered": invitation is not None and invitation.answered,
+            "survey_results": survey_summary,
+            "may_answer": survey_summary is not None and survey_summary.may_answer,
+            "has_answered": survey_summary is not None and survey_summary.has_answered,
             # Readers of a published postmortem see its factors as published.
             "factors": factors_for_readers(postmortem),
             "shown_entry_ids": {entry.pk for entry in entries},
@@ -663,6 +665,9 @@ def postmortem_review(request, reference):
                 return redirect("postmortems:review", reference=reference)
         elif action == "comment" and "parent" in form.errors:
             forms["comment"] = _as_new_comment(request.POST, REPLY_TARGET_MISSING)
+    if postmortem.status == PostmortemStatus.PUBLISHED:
+        # Its factors' and action items' controls each ask for the open amendment: read once.
+        prefetch_related_objects([postmortem], "amendments")
     threads = review_threads(postmortem)
     document = review_document(postmortem, threads)
     comment_form = forms["comment"]
