@@ -134,6 +134,23 @@ def approval_blockers(postmortem: Postmortem) -> list[str]:
         .select_related("owner")
         .order_by("pk")
     )
+    return _blocker_messages(items)
+
+
+def approval_gate(postmortem: Postmortem) -> tuple[list[str], bool]:
+    """``approval_blockers`` and ``needs_no_actions_confirmation`` for the review page, from
+    one read of the postmortem's items."""
+    items = list(postmortem.action_items.select_related("owner").order_by("pk"))
+    blocking = [
+        item
+        for item in items
+        if item.status in TO_DO
+        and (item.owner is None or not item.owner.is_active or item.due_date is None)
+    ]
+    return _blocker_messages(blocking), not items
+
+
+def _blocker_messages(items) -> list[str]:
     blockers = []
     for item in items:
         if item.owner is None:

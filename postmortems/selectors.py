@@ -74,14 +74,20 @@ def revision_list(postmortem: Postmortem) -> QuerySet[Revision]:
 
 
 def review_threads(postmortem: Postmortem) -> list[Comment]:
-    """Top-level comments with their replies, open threads first."""
-    replies = Prefetch("replies", queryset=Comment.objects.select_related("author"))
-    threads = (
-        postmortem.comments.filter(parent__isnull=True)
-        .select_related("author", "resolved_by", "suggestion_decided_by")
-        .prefetch_related(replies)
+    """Top-level comments, open threads first, each with its replies in ``reply_list`` (oldest
+    first; replies stay one level deep). One query."""
+    comments = list(
+        postmortem.comments.select_related("author", "resolved_by", "suggestion_decided_by")
     )
-    return sorted(threads, key=lambda thread: (thread.resolved_at is not None, thread.created_at))
+    threads = {comment.pk: comment for comment in comments if comment.parent_id is None}
+    for thread in threads.values():
+        thread.reply_list = []
+    for comment in comments:  # in Comment.Meta.ordering: oldest first
+        if comment.parent_id is not None and comment.parent_id in threads:
+            threads[comment.parent_id].reply_list.append(comment)
+    return sorted(
+        threads.values(), key=lambda thread: (thread.resolved_at is not None, thread.created_at)
+    )
 
 
 @dataclass

@@ -13,11 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from actions.selectors import (
-    approval_blockers,
-    needs_no_actions_confirmation,
-    postmortem_action_items,
-)
+from actions.selectors import approval_gate, postmortem_action_items
 from core.forms import SECTION_MAX_LENGTH
 from core.lists import filtered_list_context, kept_count
 from core.markdown import render_markdown_for_writer
@@ -674,6 +670,7 @@ def postmortem_review(request, reference):
     is_writer = postmortem.is_writer(request.user) or request.user.is_staff
     may_edit = postmortem.can_edit(request.user)
     entries, show_dates = _review_timeline(postmortem)
+    action_blockers, no_action_items = approval_gate(postmortem)
     return render(
         request,
         "postmortems/postmortem_review.html",
@@ -704,8 +701,8 @@ def postmortem_review(request, reference):
             "review_requests": reviewer_panel(postmortem),
             "required_approvals": settings.POSTMORTEM_REQUIRED_APPROVALS,
             "empty_sections": postmortem.empty_required_sections(),
-            "action_blockers": approval_blockers(postmortem),
-            "no_action_items": needs_no_actions_confirmation(postmortem),
+            "action_blockers": action_blockers,
+            "no_action_items": no_action_items,
             "is_writer": is_writer,
             "may_review": review.may_review(postmortem, request.user),
             "changed_this_round": changed_in_round(postmortem, request.user),
