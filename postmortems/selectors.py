@@ -99,6 +99,7 @@ class ReviewSection:
     text: str
     html: str
     threads: list
+    comment_failed: bool = False  # the page shows a refused comment on it, as typed
 
 
 def review_document(postmortem: Postmortem, threads: list[Comment]) -> list[ReviewSection]:

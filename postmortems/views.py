@@ -671,6 +671,14 @@ def postmortem_review(request, reference):
     may_edit = postmortem.can_edit(request.user)
     entries, show_dates = _review_timeline(postmortem)
     action_blockers, no_action_items = approval_gate(postmortem)
+    # A refused comment on a section comes back in that section's form, as typed.
+    failed_section = (
+        comment_form.data.get("section", "")
+        if action == "comment" and comment_form.data.get("from_section")
+        else ""
+    )
+    for part in document:
+        part.comment_failed = part.section.field == failed_section
     return render(
         request,
         "postmortems/postmortem_review.html",
@@ -684,10 +692,10 @@ def postmortem_review(request, reference):
             "entries": entries,
             "show_dates": show_dates,
             "general_threads": [thread for thread in threads if not thread.section],
-            # A refused comment on a section comes back in that section's form, as typed.
-            "failed_section": comment_form.data.get("section", "")
-            if action == "comment" and comment_form.data.get("from_section")
-            else "",
+            "failed_section": failed_section,
+            # Where every comment form posts, and the token they share: once for all of them.
+            "review_url": reverse("postmortems:review", args=[postmortem.incident.reference]),
+            "comment_token": comment_form["submission_token"].value(),
             "changes_since_review": changes_since_review(postmortem, request.user),
             "may_decide_suggestions": is_writer
             and postmortem.status not in (PostmortemStatus.APPROVED, PostmortemStatus.PUBLISHED),
