@@ -74,3 +74,16 @@ def test_the_add_action_item_form_is_unchanged():
             field.field.widget.render(field.html_name, field.value(), {"id": field.auto_id})
             == django
         )
+
+
+def test_the_comment_form_s_section_select_is_unchanged():
+    from postmortems.forms import CommentForm
+
+    for language in ("en", "fr"):
+        with translation.override(language):
+            field = CommentForm()["section"]
+            widget = field.field.widget
+            assert isinstance(widget, Select)
+            attrs = {"id": field.auto_id, "class": "select form-select"}
+            django = forms.Select.render(widget, field.html_name, field.value(), attrs)
+            assert widget.render(field.html_name, field.value(), attrs) == django
