@@ -6,18 +6,15 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import (
-    Case,
     Count,
     DateField,
     DateTimeField,
     F,
     Func,
-    IntegerField,
     Q,
     QuerySet,
     TextField,
     Value,
-    When,
     prefetch_related_objects,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
@@ -75,14 +72,6 @@ def on_time_q(on_time: bool) -> Q:
     return Q(status=ActionStatus.DONE, due_date__lt=completed_on_owners_day())
 
 
-def _choice_order(field: str, values) -> Case:
-    return Case(
-        *[When(**{field: value}, then=Value(position)) for position, value in enumerate(values)],
-        default=Value(len(values)),
-        output_field=IntegerField(),
-    )
-
-
 # The postmortem page -------------------------------------------------------------------------
 
 
@@ -91,13 +80,18 @@ def postmortem_action_items(postmortem: Postmortem) -> list[ActionItem]:
     to do first, soonest due first. Two queries at most: the items with their owners, and the
     co-authors (for who may edit) unless the caller fetched them already."""
     prefetch_related_objects([postmortem], "co_authors")
-    items = list(
-        postmortem.action_items.select_related("owner").order_by(
-            _choice_order("kind", ActionKind.values),
-            Case(When(status__in=TO_DO, then=Value(0)), default=Value(1)),
-            F("due_date").asc(nulls_first=True),
-            "pk",
-        )
+    # Sorted here rather than by SQL CASEs: a postmortem has a handful of items, and building
+    # those expressions cost more than the rest of the read.
+    kinds = {kind: position for position, kind in enumerate(ActionKind.values)}
+    items = sorted(
+        postmortem.action_items.select_related("owner"),
+        key=lambda item: (
+            kinds.get(item.kind, len(kinds)),
+            0 if item.status in TO_DO else 1,
+            item.due_date is not None,  # no due date first
+            item.due_date or 0,
+            item.pk,
+        ),
     )
     return _as_published(postmortem, items)
 
