@@ -76,9 +76,8 @@ def revision_list(postmortem: Postmortem) -> QuerySet[Revision]:
 def review_threads(postmortem: Postmortem) -> list[Comment]:
     """Top-level comments, open threads first, each with its replies in ``reply_list`` (oldest
     first; replies stay one level deep). One query."""
-    comments = list(
-        postmortem.comments.select_related("author", "resolved_by", "suggestion_decided_by")
-    )
+    # Who resolved a thread is not shown (its audit entry says): not joined.
+    comments = list(postmortem.comments.select_related("author", "suggestion_decided_by"))
     threads = {comment.pk: comment for comment in comments if comment.parent_id is None}
     for thread in threads.values():
         thread.reply_list = []

@@ -26,6 +26,8 @@ def _grow(postmortem, people, count):
         review.add_comment(
             postmortem=postmortem, actor=people["author"], body=f"Because {n}.", parent=thread
         )
+        if n % 3 == 0:
+            review.set_comment_resolved(comment=thread, actor=people["author"], resolved=True)
         ActionItemFactory(postmortem=postmortem, owner=None if n % 2 else people["author"])
 
 
@@ -52,3 +54,4 @@ def test_the_review_page_runs_the_same_queries_for_few_and_many(
         page = client.get(review_url(postmortem)).content.decode()
     assert page.count('class="border-start ps-2 ms-2 mt-2 reply"') == 13
     assert page.count("data-reviewer-state=") == 4
+    assert page.count(">Reopen</button>") == 5  # resolved threads
