@@ -670,7 +670,10 @@ def postmortem_review(request, reference):
     is_writer = postmortem.is_writer(request.user) or request.user.is_staff
     may_edit = postmortem.can_edit(request.user)
     entries, show_dates = _review_timeline(postmortem)
-    action_blockers, no_action_items = approval_gate(postmortem)
+    may_review = review.may_review(postmortem, request.user)
+    # The approval's gates are shown only to a reviewer of a postmortem in review.
+    shows_approval = may_review and postmortem.status == PostmortemStatus.IN_REVIEW
+    action_blockers, no_action_items = approval_gate(postmortem) if shows_approval else ([], False)
     # A refused comment on a section comes back in that section's form, as typed.
     failed_section = (
         comment_form.data.get("section", "")
@@ -712,8 +715,8 @@ def postmortem_review(request, reference):
             "action_blockers": action_blockers,
             "no_action_items": no_action_items,
             "is_writer": is_writer,
-            "may_review": review.may_review(postmortem, request.user),
-            "changed_this_round": changed_in_round(postmortem, request.user),
+            "may_review": may_review,
+            "changed_this_round": shows_approval and changed_in_round(postmortem, request.user),
             "can_edit": may_edit,
             "factors": postmortem_factors(postmortem),
             "may_change_factors": may_edit and not document_change_refusal(postmortem),

@@ -38,9 +38,10 @@ def test_the_review_page_runs_the_same_queries_for_few_and_many(
     postmortem = in_state(ready, S.IN_REVIEW, people)
     client = make_client(people[who])
     _grow(postmortem, people, 1)
-    # Session, user, postmortem, co-authors, comments (threads and replies at once), timeline,
-    # items, the approval gate's items, changes since the reader's review, reviewers' panel,
-    # roles, changes this round, the bell, people to own a new item, factors, activity.
+    # At most: session, user, postmortem, co-authors, comments (threads and replies at once),
+    # timeline, items, changes since the reader's review, reviewers' panel, roles, the bell,
+    # factors, activity; for a reviewer, the approval gate's items and changes this round; for
+    # a writer, the people to own a new item.
     with django_assert_max_num_queries(16) as few:
         page = client.get(review_url(postmortem)).content.decode()
     assert page.count('class="border-start ps-2 ms-2 mt-2 reply"') == 1
