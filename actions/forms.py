@@ -21,6 +21,7 @@ from core.forms import (
     BoundedDateField,
     DateInput,
     OneSubmissionMixin,
+    Select,
     TeamFilterField,
     VersionedModelForm,
     cap_text_length,
@@ -88,6 +89,8 @@ class ActionItemForm(OneSubmissionMixin, _ActionItemFieldsMixin, forms.ModelForm
         widgets = {
             "due_date": DateInput,
             "description": forms.Textarea(attrs={"rows": 3}),
+            # Rendered in Python: the owner select lists every person (core.forms.Select).
+            **dict.fromkeys(("kind", "owner", "priority"), Select),
         }
 
     def __init__(self, *args, today: date, **kwargs):
@@ -134,6 +137,7 @@ class ActionItemUpdateForm(_ActionItemFieldsMixin, VersionedModelForm):
         ]
         formfield_callback = https_by_default
         widgets = {
+            **dict.fromkeys(("kind", "owner", "priority", "status"), Select),
             "due_date": DateInput,
             "verify_by": DateInput,
             "description": forms.Textarea(attrs={"rows": 4}),

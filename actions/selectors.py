@@ -6,18 +6,15 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import (
-    Case,
     Count,
     DateField,
     DateTimeField,
     F,
     Func,
-    IntegerField,
     Q,
     QuerySet,
     TextField,
     Value,
-    When,
     prefetch_related_objects,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
@@ -76,14 +73,6 @@ def on_time_q(on_time: bool) -> Q:
     return Q(status=ActionStatus.DONE, due_date__lt=completed_on_owners_day())
 
 
-def _choice_order(field: str, values) -> Case:
-    return Case(
-        *[When(**{field: value}, then=Value(position)) for position, value in enumerate(values)],
-        default=Value(len(values)),
-        output_field=IntegerField(),
-    )
-
-
 # The postmortem page -------------------------------------------------------------------------
 
 
@@ -92,13 +81,18 @@ def postmortem_action_items(postmortem: Postmortem) -> list[ActionItem]:
     to do first, soonest due first. Two queries at most: the items with their owners, and the
     co-authors (for who may edit) unless the caller fetched them already."""
     prefetch_related_objects([postmortem], "co_authors")
-    items = list(
-        postmortem.action_items.select_related("owner").order_by(
-            _choice_order("kind", ActionKind.values),
-            Case(When(status__in=TO_DO, then=Value(0)), default=Value(1)),
-            F("due_date").asc(nulls_first=True),
-            "pk",
-        )
+    # Sorted here rather than by SQL CASEs: a postmortem has a handful of items, and building
+    # those expressions cost more than the rest of the read.
+    kinds = {kind: position for position, kind in enumerate(ActionKind.values)}
+    items = sorted(
+        postmortem.action_items.select_related("owner"),
+        key=lambda item: (
+            kinds.get(item.kind, len(kinds)),
+            0 if item.status in TO_DO else 1,
+            item.due_date is not None,  # no due date first
+            item.due_date or 0,
+            item.pk,
+        ),
     )
     return _as_published(postmortem, items)
 
@@ -135,6 +129,23 @@ def approval_blockers(postmortem: Postmortem) -> list[str]:
         .select_related("owner")
         .order_by("pk")
     )
+    return _blocker_messages(items)
+
+
+def approval_gate(postmortem: Postmortem) -> tuple[list[str], bool]:
+    """``approval_blockers`` and ``needs_no_actions_confirmation`` for the review page, from
+    one read of the postmortem's items."""
+    items = list(postmortem.action_items.select_related("owner").order_by("pk"))
+    blocking = [
+        item
+        for item in items
+        if item.status in TO_DO
+        and (item.owner is None or not item.owner.is_active or item.due_date is None)
+    ]
+    return _blocker_messages(blocking), not items
+
+
+def _blocker_messages(items) -> list[str]:
     blockers = []
     for item in items:
         if item.owner is None:

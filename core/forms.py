@@ -8,6 +8,9 @@ from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, models, transaction
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -47,6 +50,51 @@ SECTION_MAX_LENGTH = 50_000
 LONG_TEXT_MAX_LENGTH = 20_000  # customer impact, public summary, action item descriptions
 ENTRY_MAX_LENGTH = 10_000  # timeline entries and comments
 NOTE_MAX_LENGTH = 5_000  # resolution notes and reasons
+
+
+class Select(forms.Select):
+    """Django's select, rendered in Python to the same HTML as its templates
+    (django/forms/widgets/select.html, select_option.html, attrs.html) when it has no option
+    groups: a template per option costs more than the rest of a form, and an owner select
+    lists every person. Anything else renders through the templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if self.template_name != "django/forms/widgets/select.html":
+            return super().render(name, value, attrs, renderer)
+        context = self.get_context(name, value, attrs)["widget"]
+        options = []
+        for group_name, group_choices, _index in context["optgroups"]:
+            if group_name:
+                return super().render(name, value, attrs, renderer)
+            for option in group_choices:
+                if (
+                    not isinstance(option["label"], (str, Promise))
+                    or option["template_name"] != "django/forms/widgets/select_option.html"
+                ):
+                    return super().render(name, value, attrs, renderer)
+                options.append(
+                    f'\n  <option value="{_text(option["value"])}"'
+                    f"{_html_attrs(option['attrs'])}>{conditional_escape(option['label'])}"
+                    "</option>\n"
+                )
+        return mark_safe(
+            f'<select name="{conditional_escape(context["name"])}"'
+            f"{_html_attrs(context['attrs'])}>{''.join(options)}\n</select>"
+        )
+
+
+def _text(value) -> str:
+    """``{{ value|stringformat:'s' }}``: escaped unless already safe."""
+    return str(value) if isinstance(value, SafeData) else escape(str(value))
+
+
+def _html_attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html in Python."""
+    return "".join(
+        f" {conditional_escape(name)}" + ("" if value is True else f'="{_text(value)}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
 
 
 def cap_text_length(field: forms.CharField, limit: int) -> None:

@@ -646,6 +646,14 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
     def __str__(self):
         return f"{self.incident.reference} {self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
+    def get_kind_display(self) -> str:
+        """Django's, without hashing every choice's translated label on each call: the
+        timelines of the incident, postmortem and review pages ask it for every entry."""
+        try:
+            return str(TimelineKind(self.kind).label)
+        except ValueError:
+            return self.kind
+
     def get_absolute_url(self):
         return f"{self.incident.get_absolute_url()}#entry-{self.pk}"
 

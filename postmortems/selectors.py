@@ -9,13 +9,16 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Concat
@@ -28,6 +31,7 @@ from incidents.selectors import incident_facts_q, incident_timeline, search_visi
 from postmortems.anchors import Anchor, highlight
 from postmortems.diff import diff_sections
 from postmortems.models import (
+    Amendment,
     AuditEntry,
     Comment,
     ContributingFactor,
@@ -71,14 +75,19 @@ def revision_list(postmortem: Postmortem) -> QuerySet[Revision]:
 
 
 def review_threads(postmortem: Postmortem) -> list[Comment]:
-    """Top-level comments with their replies, open threads first."""
-    replies = Prefetch("replies", queryset=Comment.objects.select_related("author"))
-    threads = (
-        postmortem.comments.filter(parent__isnull=True)
-        .select_related("author", "resolved_by", "suggestion_decided_by")
-        .prefetch_related(replies)
+    """Top-level comments, open threads first, each with its replies in ``reply_list`` (oldest
+    first; replies stay one level deep). One query."""
+    # Who resolved a thread is not shown (its audit entry says): not joined.
+    comments = list(postmortem.comments.select_related("author", "suggestion_decided_by"))
+    threads = {comment.pk: comment for comment in comments if comment.parent_id is None}
+    for thread in threads.values():
+        thread.reply_list = []
+    for comment in comments:  # in Comment.Meta.ordering: oldest first
+        if comment.parent_id is not None and comment.parent_id in threads:
+            threads[comment.parent_id].reply_list.append(comment)
+    return sorted(
+        threads.values(), key=lambda thread: (thread.resolved_at is not None, thread.created_at)
     )
-    return sorted(threads, key=lambda thread: (thread.resolved_at is not None, thread.created_at))
 
 
 @dataclass
@@ -90,6 +99,7 @@ class ReviewSection:
     text: str
     html: str
     threads: list
+    comment_failed: bool = False  # the page shows a refused comment on it, as typed
 
 
 def review_document(postmortem: Postmortem, threads: list[Comment]) -> list[ReviewSection]:
@@ -125,14 +135,28 @@ class ChangesSinceReview:
 
 def changes_since_review(postmortem: Postmortem, user) -> ChangesSinceReview | None:
     """What changed in the sections since the revision ``user`` last approved, asked changes
-    of or commented on; None when they never reviewed it. Two or three queries."""
+    of or commented on; None when they never reviewed it. One query, two when it changed."""
+    requests = ReviewRequest.objects.filter(
+        postmortem=OuterRef("pk"), reviewer=user.pk, reviewed_version__isnull=False
+    )
+    comments = Comment.objects.filter(
+        postmortem=OuterRef("pk"), author=user.pk, revision_number__isnull=False
+    )
     reviewed = [
-        *postmortem.review_requests.filter(
-            reviewer=user, reviewed_version__isnull=False
-        ).values_list("reviewed_version", flat=True),
-        *postmortem.comments.filter(author=user, revision_number__isnull=False)
-        .values_list("revision_number", flat=True)
-        .order_by("-revision_number")[:1],
+        version
+        for version in Postmortem.objects.filter(pk=postmortem.pk)
+        .values_list(
+            Subquery(
+                requests.order_by("-reviewed_version").values("reviewed_version")[:1],
+                output_field=IntegerField(),
+            ),
+            Subquery(
+                comments.order_by("-revision_number").values("revision_number")[:1],
+                output_field=IntegerField(),
+            ),
+        )
+        .get()
+        if version is not None
     ]
     if not reviewed:
         return None
@@ -453,28 +477,35 @@ def published_incident(postmortem: Postmortem):
 
 def reviewer_panel(postmortem: Postmortem) -> list[ReviewRequest]:
     """The round's reviewers, each with ``state`` (waiting, commented, changes requested,
-    approved, approval voided). Two queries."""
-    requests = list(postmortem.review_requests.select_related("reviewer"))
-    commenters = {
-        (author_id, created_at)
-        for author_id, created_at in postmortem.comments.values_list("author_id", "created_at")
-    }
+    approved, approval voided). One query."""
+    # Whether they commented on the postmortem since they were asked.
+    commented = Comment.objects.filter(
+        postmortem=OuterRef("postmortem"),
+        author=OuterRef("reviewer"),
+        created_at__gte=OuterRef("requested_at"),
+    )
+    requests = list(
+        postmortem.review_requests.select_related("reviewer").annotate(commented=Exists(commented))
+    )
     for request in requests:
-        commented = any(
-            author_id == request.reviewer_id and created_at >= request.requested_at
-            for author_id, created_at in commenters
-        )
-        request.reviewer_state = request.state(commented=commented)
+        request.reviewer_state = request.state(commented=request.commented)
     return requests
 
 
 def amendment_list(postmortem: Postmortem):
-    """Every amendment, newest first, with its diff and the changes made within it."""
-    amendments = list(
-        postmortem.amendments.select_related("opened_by", "closed_by").prefetch_related(
-            Prefetch("changes", queryset=DocumentChange.objects.select_related("actor"))
-        )
+    """Every amendment, newest first, with its diff and the changes made within it. They are
+    kept on the postmortem (prefetched), so the page's later asks for the open one (see
+    ``postmortems.services.open_amendment``) run no query."""
+    prefetch_related_objects(
+        [postmortem],
+        Prefetch(
+            "amendments",
+            queryset=Amendment.objects.select_related("opened_by", "closed_by").prefetch_related(
+                Prefetch("changes", queryset=DocumentChange.objects.select_related("actor"))
+            ),
+        ),
     )
+    amendments = list(postmortem.amendments.all())
     for amendment in amendments:
         amendment.diff = diff_sections(
             amendment.published_text, amendment.proposed_text, AMENDABLE_SECTIONS

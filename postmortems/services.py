@@ -63,6 +63,12 @@ class StaleEdit(PostmortemError):
 
 
 def open_amendment(postmortem: Postmortem) -> Amendment | None:
+    """The amendment in progress, if any. A page that read the postmortem's amendments already
+    (``prefetch_related("amendments")``, as ``amendment_list`` does) asks no more: its edit
+    controls, action items and factors all ask this once per page."""
+    prefetched = getattr(postmortem, "_prefetched_objects_cache", {}).get("amendments")
+    if prefetched is not None:
+        return next((a for a in prefetched if a.status == AmendmentStatus.OPEN), None)
     return postmortem.amendments.filter(status=AmendmentStatus.OPEN).first()
 
 

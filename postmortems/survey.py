@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -248,3 +248,56 @@ def results(postmortem: Postmortem) -> SurveyResults:
         key=lambda text: (text.casefold(), text),
     )
     return SurveyResults(invited=invited, answers=total, questions=questions, comments=comments)
+
+
+@dataclass(frozen=True)
+class SurveySummary:
+    """What the postmortem page shows of its questionnaire: how many were asked and answered,
+    whether the results are shown yet, and whether the reader was asked and has answered."""
+
+    invited: int
+    answers: int
+    may_answer: bool
+    has_answered: bool
+
+    needed: int = SURVEY_MIN_ANSWERS
+
+    @property
+    def shown(self) -> bool:
+        return self.answers >= self.needed
+
+
+def _count(queryset) -> Subquery:
+    """``SELECT COUNT(*)`` of ``queryset`` as a subquery, so several counts are one query."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def summary(postmortem: Postmortem, user) -> SurveySummary:
+    """The counts of ``results`` and the reader's invitation (as ``invitation_for`` finds it),
+    for a published postmortem's page. One query."""
+    invitations = SurveyInvitation.objects.filter(postmortem=postmortem.pk)
+    mine = invitations.filter(person=user.pk) if user.is_authenticated else invitations.none()
+    row = (
+        Postmortem.objects.filter(pk=postmortem.pk)
+        .values(
+            invited=_count(invitations),
+            answers=_count(SurveyAnswer.objects.filter(postmortem=postmortem.pk)),
+            # None when not asked (one invitation per person: survey_invitation_once_per_person).
+            answered=Subquery(mine.values("answered")[:1]),
+        )
+        .get()
+    )
+    # As invitation_for: an invitation counts only on a published postmortem, for someone
+    # who may still see the incident.
+    asked = (
+        row["answered"] is not None
+        and postmortem.status == PostmortemStatus.PUBLISHED
+        and postmortem.incident.can_view(user)
+    )
+    return SurveySummary(
+        invited=row["invited"],
+        answers=row["answers"],
+        may_answer=asked and not row["answered"],
+        has_answered=asked and row["answered"],
+    )

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,11 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from actions.selectors import (
-    approval_blockers,
-    needs_no_actions_confirmation,
-    postmortem_action_items,
-)
+from actions.selectors import approval_gate, postmortem_action_items
 from core.forms import SECTION_MAX_LENGTH
 from core.lists import filtered_list_context, kept_count
 from core.markdown import render_markdown_for_writer
@@ -174,7 +171,8 @@ def postmortem_detail(request, reference):
         for entry in entries:
             entry.editable = can_edit and entry.can_edit(request.user)
     amendment_history = amendment_list(postmortem) if is_published else []
-    invitation = survey.invitation_for(postmortem, request.user) if is_published else None
+    # The questionnaire's counts and the reader's invitation, once published: one query.
+    survey_summary = survey.summary(postmortem, request.user) if is_published else None
     return render(
         request,
         "postmortems/postmortem_detail.html",
@@ -199,9 +197,9 @@ def postmortem_detail(request, reference):
             "activity": activity_feed(postmortem, limit=10),
             "action_items": postmortem_action_items(postmortem),
             # The questionnaire about the review, once published (postmortems/survey.py).
-            "survey_results": survey.results(postmortem) if is_published else None,
-            "may_answer": invitation is not None and not invitation.answered,
-            "has_answered": invitation is not None and invitation.answered,
+            "survey_results": survey_summary,
+            "may_answer": survey_summary is not None and survey_summary.may_answer,
+            "has_answered": survey_summary is not None and survey_summary.has_answered,
             # Readers of a published postmortem see its factors as published.
             "factors": factors_for_readers(postmortem),
             "shown_entry_ids": {entry.pk for entry in entries},
@@ -663,12 +661,27 @@ def postmortem_review(request, reference):
                 return redirect("postmortems:review", reference=reference)
         elif action == "comment" and "parent" in form.errors:
             forms["comment"] = _as_new_comment(request.POST, REPLY_TARGET_MISSING)
+    if postmortem.status == PostmortemStatus.PUBLISHED:
+        # Its factors' and action items' controls each ask for the open amendment: read once.
+        prefetch_related_objects([postmortem], "amendments")
     threads = review_threads(postmortem)
     document = review_document(postmortem, threads)
     comment_form = forms["comment"]
     is_writer = postmortem.is_writer(request.user) or request.user.is_staff
     may_edit = postmortem.can_edit(request.user)
     entries, show_dates = _review_timeline(postmortem)
+    may_review = review.may_review(postmortem, request.user)
+    # The approval's gates are shown only to a reviewer of a postmortem in review.
+    shows_approval = may_review and postmortem.status == PostmortemStatus.IN_REVIEW
+    action_blockers, no_action_items = approval_gate(postmortem) if shows_approval else ([], False)
+    # A refused comment on a section comes back in that section's form, as typed.
+    failed_section = (
+        comment_form.data.get("section", "")
+        if action == "comment" and comment_form.data.get("from_section")
+        else ""
+    )
+    for part in document:
+        part.comment_failed = part.section.field == failed_section
     return render(
         request,
         "postmortems/postmortem_review.html",
@@ -682,10 +695,10 @@ def postmortem_review(request, reference):
             "entries": entries,
             "show_dates": show_dates,
             "general_threads": [thread for thread in threads if not thread.section],
-            # A refused comment on a section comes back in that section's form, as typed.
-            "failed_section": comment_form.data.get("section", "")
-            if action == "comment" and comment_form.data.get("from_section")
-            else "",
+            "failed_section": failed_section,
+            # Where every comment form posts, and the token they share: once for all of them.
+            "review_url": reverse("postmortems:review", args=[postmortem.incident.reference]),
+            "comment_token": comment_form["submission_token"].value(),
             "changes_since_review": changes_since_review(postmortem, request.user),
             "may_decide_suggestions": is_writer
             and postmortem.status not in (PostmortemStatus.APPROVED, PostmortemStatus.PUBLISHED),
@@ -699,11 +712,11 @@ def postmortem_review(request, reference):
             "review_requests": reviewer_panel(postmortem),
             "required_approvals": settings.POSTMORTEM_REQUIRED_APPROVALS,
             "empty_sections": postmortem.empty_required_sections(),
-            "action_blockers": approval_blockers(postmortem),
-            "no_action_items": needs_no_actions_confirmation(postmortem),
+            "action_blockers": action_blockers,
+            "no_action_items": no_action_items,
             "is_writer": is_writer,
-            "may_review": review.may_review(postmortem, request.user),
-            "changed_this_round": changed_in_round(postmortem, request.user),
+            "may_review": may_review,
+            "changed_this_round": shows_approval and changed_in_round(postmortem, request.user),
             "can_edit": may_edit,
             "factors": postmortem_factors(postmortem),
             "may_change_factors": may_edit and not document_change_refusal(postmortem),

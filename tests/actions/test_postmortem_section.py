@@ -51,6 +51,39 @@ def test_the_postmortem_page_shows_items_grouped_by_kind_with_overdue_marked(
     assert "No owner" in section
 
 
+def test_items_are_ordered_by_kind_then_to_do_then_due_date_as_the_database_orders_them(
+    postmortem,
+):
+    from itertools import product
+
+    from django.db.models import Case, F, IntegerField, Value, When
+
+    from actions.models import TO_DO, ActionKind
+
+    today = timezone.localdate()
+    dates = [None, today, today - timedelta(days=2), today + timedelta(days=9)]
+    for kind, status, due in product(
+        ["process", "prevent", "detect", "mitigate"],
+        ["done", "open", "in_progress", "wont_do"],
+        dates,
+    ):
+        ActionItemFactory.create_batch(
+            2, postmortem=postmortem, kind=kind, status=status, due_date=due
+        )
+    # The SQL ordering the page used before it sorted them itself.
+    by_sql = postmortem.action_items.order_by(
+        Case(
+            *[When(kind=kind, then=Value(n)) for n, kind in enumerate(ActionKind.values)],
+            default=Value(len(ActionKind.values)),
+            output_field=IntegerField(),
+        ),
+        Case(When(status__in=TO_DO, then=Value(0)), default=Value(1)),
+        F("due_date").asc(nulls_first=True),
+        "pk",
+    )
+    assert [item.pk for item in postmortem_action_items(postmortem)] == [item.pk for item in by_sql]
+
+
 def test_a_postmortem_without_items_says_the_reviewer_will_ask(author_client, postmortem):
     content = author_client.get(postmortem.get_absolute_url()).content.decode()
     assert "No action items yet." in content

@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions.selectors import approval_blockers, needs_no_actions_confirmation
+from actions.selectors import approval_blockers, approval_gate, needs_no_actions_confirmation
 from tests.factories import ActionItemFactory, PostmortemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,25 @@ def test_the_gate_runs_one_query_however_many_items(django_assert_num_queries):
     ActionItemFactory.create_batch(20, postmortem=postmortem, due_date=None)
     with django_assert_num_queries(1):
         assert len(approval_blockers(postmortem)) == 23
+
+
+def test_the_review_page_s_gate_says_the_same_in_one_query(django_assert_num_queries):
+    postmortem = PostmortemFactory()
+    leaver = UserFactory(first_name="Sam", last_name="Left", is_active=False)
+
+    def same():
+        expected = (approval_blockers(postmortem), needs_no_actions_confirmation(postmortem))
+        with django_assert_num_queries(1):
+            assert approval_gate(postmortem) == expected
+        return expected
+
+    assert same() == ([], True)
+    ActionItemFactory(postmortem=postmortem, title="Closed", owner=None, status="done")
+    assert same() == ([], False)
+    ActionItemFactory(postmortem=postmortem, title="Fine")
+    ActionItemFactory(postmortem=postmortem, title="Add canary", owner=None, due_date=None)
+    ActionItemFactory(postmortem=postmortem, title="Left", owner=leaver, status="in_progress")
+    ActionItemFactory(postmortem=postmortem, title="Undated", due_date=None)
+    ActionItemFactory(owner=None)  # another postmortem's
+    blockers, confirm = same()
+    assert len(blockers) == 4 and not confirm

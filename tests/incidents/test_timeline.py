@@ -167,3 +167,20 @@ def test_incident_page_query_count_does_not_grow_with_the_timeline(
     TimelineEntryFactory.create_batch(40, incident=incident)
     with django_assert_max_num_queries(len(few.captured_queries)):
         author_client.get(incident.get_absolute_url())
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_an_entry_s_kind_reads_as_django_would_show_it(language):
+    from django.utils import translation
+
+    entry = TimelineEntry(kind=TimelineKind.NOTE)
+    with translation.override(language):
+        for kind in [*TimelineKind.values, "retired-kind", ""]:
+            entry.kind = kind
+            # Django's own display, which the model's faster one replaces.
+            assert entry.get_kind_display() == entry._get_FIELD_display(
+                TimelineEntry._meta.get_field("kind")
+            )
+    with translation.override("fr"):
+        entry.kind = TimelineKind.BLIND_ALLEY
+        assert entry.get_kind_display() != "Blind alley"

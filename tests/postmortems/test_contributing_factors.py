@@ -375,7 +375,7 @@ def test_pages_with_factors_run_the_same_queries_for_few_and_many(
 
     url = postmortem.get_absolute_url() if name == "detail" else _url(postmortem, name)
     grow(1)
-    with django_assert_max_num_queries(40) as few:
+    with django_assert_max_num_queries(19) as few:
         assert author_client.get(url).status_code == 200
     grow(15)
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -256,6 +256,43 @@ def test_readers_see_the_published_text_until_the_amendment_is_approved(
     assert "Amendment approved" in " ".join(m.subject for m in mail.outbox)
 
 
+def test_a_published_postmortem_s_pages_offer_changes_only_while_an_amendment_is_open(
+    published, people, make_client, django_assert_max_num_queries
+):
+    """The page and the review page ask for the open amendment once each, whatever asks."""
+    author = make_client(people["author"])
+    urls = [published.get_absolute_url(), published.review_url()]
+
+    def controls() -> list[tuple[bool, bool, bool]]:
+        shown = []
+        for url in urls:
+            page = author.get(url).content.decode()
+            shown.append(
+                (
+                    "Add an action item" in page,
+                    "Add or change factors" in page,
+                    "open-amendment" in page,
+                )
+            )
+        return shown
+
+    assert controls() == [(False, False, False), (False, False, False)]
+    _start(author, published)
+    assert controls() == [(True, True, True), (True, True, False)]
+    for url in urls:
+        with django_assert_max_num_queries(30) as page:
+            author.get(url)
+        amendment_reads = [
+            query
+            for query in page.captured_queries
+            if 'FROM "postmortems_amendment"' in query["sql"]
+        ]
+        assert len(amendment_reads) == 1, url
+    amendment = published.amendments.get(status=AmendmentStatus.OPEN)
+    amendments.withdraw_amendment(amendment=amendment, actor=people["author"], reason="No need.")
+    assert controls() == [(False, False, False), (False, False, False)]
+
+
 def test_the_public_summary_is_amended_too(published, people, make_client, client):
     author = make_client(people["author"])
     review_url = published.review_url()

@@ -59,7 +59,7 @@ def test_postmortem_page_queries_do_not_grow_with_timeline_or_revisions(
             )
 
     grow(2, 1)
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_max_num_queries(19) as few:
         author_client.get(postmortem.get_absolute_url())
     grow(40, 25)
     postmortem.co_authors.add(*UserFactory.create_batch(3))

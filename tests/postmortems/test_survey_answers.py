@@ -120,6 +120,43 @@ def test_a_restricted_incident_s_questionnaire_is_not_found_by_those_who_cannot_
     assert SurveyAnswer.objects.count() == 1
 
 
+def test_the_postmortem_page_offers_the_questionnaire_to_those_asked_until_they_answer(
+    make_client, published, asked
+):
+    def panel(person):
+        text = _text(make_client(person).get(published.get_absolute_url()))
+        return text.split("How the review went", 1)[1].split("About the questionnaire", 1)[0]
+
+    not_asked = UserFactory(username="not-asked")
+    assert "Answer the four questions" in panel(asked[0])
+    assert "Answer the four questions" not in panel(not_asked)
+    _answer(make_client, asked[0], published)
+    answered = panel(asked[0])
+    assert "1 of 5 people asked have answered." in answered
+    assert "1 of 3 answers needed before any result is shown" in answered
+    assert "You have answered. Thank you." in answered
+    assert "Answer the four questions" not in answered
+    assert "Answer the four questions" in panel(asked[1])
+    assert "You have answered" not in panel(not_asked)
+    assert "Answer the four questions" not in panel(not_asked)
+    assert survey.summary(published, not_asked) == survey.SurveySummary(
+        invited=5, answers=1, may_answer=False, has_answered=False
+    )
+
+
+def test_the_postmortem_page_stops_offering_it_to_someone_who_may_no_longer_see_it(
+    make_client, published, asked, admin_user
+):
+    published.incident.restricted = True
+    published.incident.save()
+    published.incident.participants.add(asked[1])
+    # Asked before the incident was restricted: no longer sees it, so may no longer answer.
+    assert make_client(asked[0]).get(published.get_absolute_url()).status_code == 404
+    assert not survey.summary(published, asked[0]).may_answer
+    assert survey.summary(published, asked[1]).may_answer
+    assert not survey.summary(published, admin_user).may_answer
+
+
 def test_every_question_must_be_answered(make_client, published, asked):
     answer_url, _results = _urls(published)
     response = make_client(asked[0]).post(answer_url, {"blameless": "yes", "comment": "Hm."})
