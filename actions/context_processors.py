@@ -25,7 +25,7 @@ def counts_for(user) -> dict:
     review queue lists them) and the action items they own that are overdue in their zone.
     One query whatever the data; each count reads an index (notification_unread_idx-like
     recipient index, review_request_queue_idx, action_item_owner_to_do_idx)."""
-    unread = Notification.objects.for_recipient(user.pk).unread()
+    unread = Notification.objects.for_recipient(user).unread()
     unread_first = unread.values("pk")[: UNREAD_SHOWN_UP_TO + 1]
     reviews_waiting = ReviewRequest.objects.filter(
         Q(approved_at__isnull=True) | Q(voided_at__isnull=False),

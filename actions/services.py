@@ -234,7 +234,12 @@ def _tell_new_owner(item: ActionItem, *, actor) -> None:
         return  # a restricted incident's item says nothing to someone who may not see it
     kind = NotificationKind.ACTION_ITEM_ASSIGNED
     notify_in_app(
-        recipients=[owner], kind=kind, actor=actor, title=item.title, url=item.get_absolute_url()
+        recipients=[owner],
+        kind=kind,
+        actor=actor,
+        title=item.title,
+        url=item.get_absolute_url(),
+        incident=item.postmortem.incident,
     )
     if not wants_email([owner], kind):
         return

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.models import Incident
+
 
 class NotificationKind(models.TextChoices):
     """What a person is told about. The postmortem workflow's values are its event names
@@ -32,7 +34,12 @@ class NotificationKind(models.TextChoices):
 
 class NotificationQuerySet(models.QuerySet):
     def for_recipient(self, user):
-        return self.filter(recipient=user)
+        """``user``'s notifications, less those about an incident restricted since that they
+        may not see: a notification keeps the incident's title."""
+        return self.filter(
+            Q(incident__isnull=True) | Incident.visible_to_q(user, prefix="incident__"),
+            recipient=user,
+        )
 
     def unread(self):
         return self.filter(read_at__isnull=True)
@@ -59,6 +66,16 @@ class Notification(models.Model):
         verbose_name=_("by"),
     )
     title = models.CharField(_("title"), max_length=300)
+    # What it is about, when it is about one incident: a restricted incident's notifications
+    # show only to those who may see it.
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("incident"),
+    )
     # A path on this site (the constraint below): opening a notification redirects there.
     url = models.CharField(_("link"), max_length=500)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

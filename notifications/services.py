@@ -30,11 +30,20 @@ def notify_in_app(
     title: str,
     url: str,
     actor: User | None = None,
+    incident=None,
 ) -> list[Notification]:
     """One unread notification for each active recipient except ``actor``. ``url`` is a path
-    on this site that the recipients may read."""
+    on this site that the recipients may read; ``incident``, what it is about, when it is one
+    incident (shown only while the recipient may see it)."""
     return Notification.objects.bulk_create(
-        Notification(recipient=person, kind=kind, actor=actor, title=title[:300], url=url)
+        Notification(
+            recipient=person,
+            kind=kind,
+            actor=actor,
+            title=title[:300],
+            url=url,
+            incident=incident,
+        )
         for person in _people(recipients, actor=actor)
     )
 

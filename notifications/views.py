@@ -21,7 +21,7 @@ def notification_list(request):
 @require_POST
 def notification_open(request, pk):
     """Mark one notification read and go to what it is about."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = get_object_or_404(Notification.objects.for_recipient(request.user), pk=pk)
     mark_read(notification=notification)
     if url_has_allowed_host_and_scheme(
         notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -65,6 +65,7 @@ def notify(*, event: str, postmortem, actor, recipients, thread=(), **context) -
             actor=actor,
             title=f"{postmortem.incident.reference} {postmortem.incident.title}",
             url=_link(event, postmortem, context),
+            incident=postmortem.incident,
         )
         for person in wants_email(group, kind):
             subject, body = email_for(person)

@@ -173,6 +173,7 @@ def _tell_owner(requirement: PostmortemRequirement, *, kind, actor=None, today=N
         actor=actor if actor is not None and actor.pk != owner.pk else None,
         title=f"{incident.reference} {incident.title}",
         url=incident.get_absolute_url(),
+        incident=incident,
     )
     for person in wants_email([owner], kind):
         with in_language_of(person):

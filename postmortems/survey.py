@@ -128,6 +128,7 @@ def invite(*, postmortem: Postmortem) -> list[User]:
         kind=NotificationKind.SURVEY,
         title=f"{incident.reference} {incident.title}",
         url=path,
+        incident=incident,
     )
     context = {
         "postmortem": postmortem,

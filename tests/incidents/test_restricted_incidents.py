@@ -361,6 +361,40 @@ def test_no_notification_or_email_about_it_reaches_someone_without_access(
     assert MARKER not in recipients.get("manager", "")
 
 
+def test_notifications_from_before_the_restriction_show_only_to_who_may_still_see_it(
+    people, client
+):
+    incident = IncidentFactory(
+        created_by=people["declarer"], commander=people["declarer"], title=f"Lost {MARKER}"
+    )
+    postmortem = PostmortemFactory(incident=incident, author=people["declarer"])
+    for owner in (people["outsider"], people["participant"]):
+        action_item_create(
+            postmortem=postmortem, created_by=people["declarer"], title=MARKER, owner=owner
+        )
+    before = {
+        user: Notification.objects.get(recipient=people[user], incident=incident)
+        for user in ("outsider", "participant")
+    }
+
+    incident.refresh_from_db()
+    incident_services.incident_update(
+        incident=incident,
+        editor=people["declarer"],
+        loaded_version=incident.updated_at.isoformat(),
+        restricted=True,
+        participants=[people["participant"]],
+    )
+
+    for user, sees in (("outsider", False), ("participant", True)):
+        client.force_login(people[user])
+        listed = client.get(reverse("notifications:list"))
+        assert (MARKER in _text(listed)) is sees
+        assert listed.context["nav_counts"]["unread_notifications"] == (1 if sees else 0)
+        opened = client.post(reverse("notifications:open", args=[before[user].pk]))
+        assert opened.status_code == (302 if sees else 404)
+
+
 def test_webhooks_send_nothing_about_it(people, world):
     endpoint_create(
         name="chat", url="https://hooks.example.com/x", format="json", events=["incident.declared"]
