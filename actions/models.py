@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from core.dates import date_in_range_q, validate_date_in_range
 from core.links import link_maker
 from core.markdown import MarkdownRenderedModel
-from core.models import FieldChangeRecord, Role, TimeStampedModel
+from core.models import FieldChangeRecord, Role, TimeStampedModel, choice_label
 from core.search import stored_french_vector, stored_search_vector
 from incidents.models import Incident
 from postmortems.models import Postmortem, draft_readable_by_q
@@ -50,13 +50,6 @@ class ActionStatus(models.TextChoices):
     DONE = "done", _("Done")
     WONT_DO = "wont_do", _("Won't do")
 
-
-# Each choice's label by its value, for list rows: get_FOO_display() rebuilds the field's
-# choices, translating every label, each time it is called; a page of fifty rows paid that
-# hundreds of times.
-PRIORITY_LABELS = dict(Priority.choices)
-KIND_LABELS = dict(ActionKind.choices)
-STATUS_LABELS = dict(ActionStatus.choices)
 
 # Completing one of these kinds needs evidence (a link or a note): they claim a fix.
 EVIDENCE_KINDS = (ActionKind.PREVENT, ActionKind.DETECT)
@@ -402,18 +395,18 @@ class ActionItem(MarkdownRenderedModel, TimeStampedModel):
     def is_to_do(self) -> bool:
         return self.status in TO_DO
 
-    # What get_priority_display() and the others show, at a dict lookup's cost.
+    # What get_priority_display() and the others show, for list rows (core.models.choice_label).
     @property
     def priority_label(self) -> str:
-        return PRIORITY_LABELS.get(self.priority, self.priority)
+        return choice_label(Priority, self.priority)
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return choice_label(ActionKind, self.kind)
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return choice_label(ActionStatus, self.status)
 
     def days_overdue(self, today: date | None = None) -> int:
         """Whole days past the due date on ``today`` (default: the active zone's today); 0 when

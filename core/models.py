@@ -14,6 +14,16 @@ TIME_ZONE_CHOICES = [
 ]
 
 
+def choice_label(choices: type[models.Choices], value):
+    """What ``get_FOO_display()`` shows for ``value``, at a dict lookup's cost: Django's rebuilds
+    (translating and hashing) every choice on each call, which a page of rows pays for each row.
+    A value no longer among the choices shows as itself."""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
 class Role(models.TextChoices):
     """The three roles are Django groups (created by a migration); a user may hold several."""
 

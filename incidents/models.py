@@ -16,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
-from core.models import ChangeRecord, FieldChangeRecord, Role, Team, TimeStampedModel
+from core.models import (
+    ChangeRecord,
+    FieldChangeRecord,
+    Role,
+    Team,
+    TimeStampedModel,
+    choice_label,
+)
 from core.search import stored_french_vector, stored_search_vector
 
 REFERENCE_PREFIX = "INC-"
@@ -53,11 +60,6 @@ class Status(models.TextChoices):
     INVESTIGATING = "investigating", _("Investigating")
     MITIGATED = "mitigated", _("Mitigated")
     RESOLVED = "resolved", _("Resolved")
-
-
-# Each status's label by its value: get_status_display() rebuilds (and translates) every
-# choice each time it is called, which a page of rows pays for each row.
-STATUS_LABELS = dict(Status.choices)
 
 
 class Service(models.Model):
@@ -330,8 +332,8 @@ class Incident(MarkdownRenderedModel, TimeStampedModel):
 
     @property
     def status_label(self) -> str:
-        """What get_status_display() shows, at a dict lookup's cost (list rows ask for it)."""
-        return STATUS_LABELS.get(self.status, self.status)
+        """What get_status_display() shows, for list rows (core.models.choice_label)."""
+        return choice_label(Status, self.status)
 
     @property
     def severity_meaning(self) -> str:
@@ -647,12 +649,9 @@ class TimelineEntry(MarkdownRenderedModel, TimeStampedModel):
         return f"{self.incident.reference} {self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
     def get_kind_display(self) -> str:
-        """Django's, without hashing every choice's translated label on each call: the
-        timelines of the incident, postmortem and review pages ask it for every entry."""
-        try:
-            return str(TimelineKind(self.kind).label)
-        except ValueError:
-            return self.kind
+        """Django's at a dict lookup's cost (core.models.choice_label): the timelines of the
+        incident, postmortem and review pages ask it for every entry."""
+        return str(choice_label(TimelineKind, self.kind))
 
     def get_absolute_url(self):
         return f"{self.incident.get_absolute_url()}#entry-{self.pk}"
@@ -734,7 +733,7 @@ def _displayable_snapshot(snapshot: dict) -> dict:
     return {
         **snapshot,
         "occurred_at": _parse_moment(snapshot.get("occurred_at")),
-        "kind_label": TimelineKind(kind).label if kind in TimelineKind.values else kind,
+        "kind_label": choice_label(TimelineKind, kind),
     }
 
 

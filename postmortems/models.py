@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import moment_in_range_q, validate_moment_in_range
 from core.markdown import MarkdownRenderedModel
-from core.models import Role, TimeStampedModel
+from core.models import Role, TimeStampedModel, choice_label
 from core.search import stored_french_vector, stored_search_vector
 from incidents.models import Incident, Severity
 from postmortems.sections import (
@@ -91,10 +91,6 @@ class PostmortemStatus(models.TextChoices):
 
 # Not yet published: the team page's postmortems in progress (postmortem_in_progress_idx).
 IN_PROGRESS = [status for status in PostmortemStatus.values if status != PostmortemStatus.PUBLISHED]
-
-# Each status's label by its value: get_status_display() rebuilds (and translates) every
-# choice each time it is called, which a page of rows pays for each row.
-STATUS_LABELS = dict(PostmortemStatus.choices)
 
 
 def readable_by_q(user, *, via: str = "") -> models.Q:
@@ -326,8 +322,8 @@ class Postmortem(MarkdownRenderedModel, TimeStampedModel):
 
     @property
     def status_label(self) -> str:
-        """What get_status_display() shows, at a dict lookup's cost (list rows ask for it)."""
-        return STATUS_LABELS.get(self.status, self.status)
+        """What get_status_display() shows, for list rows (core.models.choice_label)."""
+        return choice_label(PostmortemStatus, self.status)
 
     @property
     def title(self) -> str:
