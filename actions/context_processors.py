@@ -1,23 +1,18 @@
 """What the menu bar shows on every signed-in page: the counts of what needs the user (their
 unread notifications, reviews waiting for them, their overdue action items), in one query."""
 
-from django.db.models import F, Func, IntegerField, Q, Subquery
+from django.db.models import Q
 from django.utils.functional import SimpleLazyObject
 
 from actions.models import ActionItem, local_today
 from core.models import User
+from core.queries import count_subquery
 from incidents.models import Incident
 from notifications.models import Notification
 from postmortems.models import PostmortemStatus, ReviewRequest
 
 # The bell shows "99+" beyond this: counting stops there, so the count stays cheap.
 UNREAD_SHOWN_UP_TO = 99
-
-
-def _count(queryset) -> Subquery:
-    """``SELECT COUNT(*)`` of ``queryset`` as a subquery, so several counts are one query."""
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Subquery(counted, output_field=IntegerField())
 
 
 def counts_for(user) -> dict:
@@ -38,9 +33,9 @@ def counts_for(user) -> dict:
     counts = (
         User.objects.filter(pk=user.pk)
         .values(
-            unread=_count(Notification.objects.filter(pk__in=unread_first)),
-            reviews_waiting=_count(reviews_waiting),
-            overdue_items=_count(overdue),
+            unread=count_subquery(Notification.objects.filter(pk__in=unread_first)),
+            reviews_waiting=count_subquery(reviews_waiting),
+            overdue_items=count_subquery(overdue),
         )
         .get()
     )

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.emails import render_plain_text
 from core.models import User
+from core.queries import count_subquery
 from incidents.models import Incident, TimelineEntry
 from notifications.models import NotificationKind
 from notifications.services import notify_in_app, wants_email
@@ -268,12 +269,6 @@ class SurveySummary:
         return self.answers >= self.needed
 
 
-def _count(queryset) -> Subquery:
-    """``SELECT COUNT(*)`` of ``queryset`` as a subquery, so several counts are one query."""
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Subquery(counted, output_field=IntegerField())
-
-
 def summary(postmortem: Postmortem, user) -> SurveySummary:
     """The counts of ``results`` and the reader's invitation (as ``invitation_for`` finds it),
     for a published postmortem's page. One query."""
@@ -282,8 +277,8 @@ def summary(postmortem: Postmortem, user) -> SurveySummary:
     row = (
         Postmortem.objects.filter(pk=postmortem.pk)
         .values(
-            invited=_count(invitations),
-            answers=_count(SurveyAnswer.objects.filter(postmortem=postmortem.pk)),
+            invited=count_subquery(invitations),
+            answers=count_subquery(SurveyAnswer.objects.filter(postmortem=postmortem.pk)),
             # None when not asked (one invitation per person: survey_invitation_once_per_person).
             answered=Subquery(mine.values("answered")[:1]),
         )
