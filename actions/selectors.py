@@ -120,21 +120,11 @@ def _as_published(postmortem: Postmortem, items: list[ActionItem]) -> list[Actio
     return shown
 
 
-def approval_blockers(postmortem: Postmortem) -> list[str]:
-    """Why the postmortem cannot be approved yet: each item still to do that has no owner, an
-    owner whose account is deactivated, or no due date. Empty when nothing blocks."""
-    items = (
-        postmortem.action_items.filter(status__in=TO_DO)
-        .filter(Q(owner__isnull=True) | Q(owner__is_active=False) | Q(due_date__isnull=True))
-        .select_related("owner")
-        .order_by("pk")
-    )
-    return _blocker_messages(items)
-
-
 def approval_gate(postmortem: Postmortem) -> tuple[list[str], bool]:
-    """``approval_blockers`` and ``needs_no_actions_confirmation`` for the review page, from
-    one read of the postmortem's items."""
+    """What approving asks of the action items, from one read of them: why it cannot be
+    approved yet (each item still to do that has no owner, an owner whose account is
+    deactivated, or no due date; empty when nothing blocks), and whether it has no items at
+    all (the reviewer must then confirm none are needed)."""
     items = list(postmortem.action_items.select_related("owner").order_by("pk"))
     blocking = [
         item
@@ -161,11 +151,6 @@ def _blocker_messages(items) -> list[str]:
         if item.due_date is None:
             blockers.append(_("Action item “%(title)s” has no due date.") % {"title": item.title})
     return blockers
-
-
-def needs_no_actions_confirmation(postmortem: Postmortem) -> bool:
-    """True when the postmortem has no action items: the reviewer must confirm none are needed."""
-    return not postmortem.action_items.exists()
 
 
 # My action items ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from actions.selectors import approval_blockers, needs_no_actions_confirmation
+from actions.selectors import approval_gate
 from core import events
 from core.forms import SECTION_MAX_LENGTH
 from core.models import Role, User
@@ -221,8 +221,8 @@ def approve(
                 "it: ask a reviewer who did not change it."
             )
         )
-    problems = list(approval_blockers(postmortem))
-    if needs_no_actions_confirmation(postmortem) and not no_actions_needed:
+    problems, no_action_items = approval_gate(postmortem)
+    if no_action_items and not no_actions_needed:
         problems.append(_("It has no action items: confirm that none are needed, or ask for some."))
     open_count = open_threads(postmortem).count()
     if open_count and not override_reason.strip():
