@@ -81,8 +81,8 @@ def team_page(team: Team, *, user, today: date, page_number=None) -> dict:
     paginator.count = incident_count
     page = paginator.get_page(page_number)
     in_progress = (
-        Postmortem.objects.visible_to(user)
-        .filter(Incident.visible_to_q(user, prefix="incident__"), team_q(team, via="incident__"))
+        Postmortem.objects.visible_to(user)  # its incident's visibility included
+        .filter(team_q(team, via="incident__"))
         # Listed, not excluded: "not published" can use postmortem_in_progress_idx, so the
         # page reads the postmortems in progress newest first until it has its 26.
         .filter(status__in=IN_PROGRESS)
