@@ -7,6 +7,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
+    SearchQueryField,
     SearchRank,
     SearchVector,
     SearchVectorField,
@@ -143,26 +144,29 @@ _MARKDOWN_TO_PLAIN = (
 )
 
 
-def markdown_as_plain_text(expression) -> Func:
+class MarkdownAsPlainText(Func):
     """Markdown text with its markup removed, computed in SQL, so a snippet ts_headline cuts
-    from it reads as the rendered page does and no URL or "**" takes up its words."""
-    for pattern, replacement in _MARKDOWN_TO_PLAIN:
-        expression = Func(
-            expression,
-            Value(pattern),
-            Value(replacement),
-            Value("gn"),
-            function="regexp_replace",
-            output_field=models.TextField(),
-        )
-    return expression
+    from it reads as the rendered page does and no URL or "**" takes up its words.
+
+    One expression writing the nested ``regexp_replace`` calls itself: built of a Func per
+    pattern, every search page resolved and compiled a dozen expressions per snippet."""
+
+    arity = 1
+    output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        params = list(params)
+        for pattern, replacement in _MARKDOWN_TO_PLAIN:
+            sql = f"regexp_replace({sql}, %s, %s, 'gn')"
+            params += [pattern, replacement]
+        return sql, params
 
 
-def headline(expression, query, config: str = SEARCH_CONFIG) -> SearchHeadline:
-    """A highlighted snippet of Markdown ``expression``, in plain text."""
-    return SearchHeadline(
-        markdown_as_plain_text(expression), query, config=config, **HEADLINE_OPTIONS
-    )
+def headline(expression, query, config=SEARCH_CONFIG) -> SearchHeadline:
+    """A highlighted snippet of Markdown ``expression``, in plain text. ``config`` and
+    ``query`` may be expressions (chosen per row)."""
+    return SearchHeadline(MarkdownAsPlainText(expression), query, config=config, **HEADLINE_OPTIONS)
 
 
 def _count_up_to(queryset, limit: int) -> int:
@@ -379,12 +383,21 @@ class RankedSearch:
         )
 
     def _snippet(self):
-        return Case(
-            When(
-                search_vector_fr__isnull=False,
-                then=headline(self._snippet_of, self._query_fr, config=FRENCH_CONFIG),
-            ),
-            default=headline(self._snippet_of, self._query),
+        """A French text's snippet is cut by its French words, any other by its English
+        ones: one headline whose configuration and query are chosen per row, so the text
+        is written (and compiled) once."""
+
+        def per_language(french, english, output_field):
+            return Case(
+                When(search_vector_fr__isnull=False, then=french),
+                default=english,
+                output_field=output_field,
+            )
+
+        return headline(
+            self._snippet_of,
+            per_language(self._query_fr, self._query, SearchQueryField()),
+            config=per_language(Value(FRENCH_CONFIG), Value(SEARCH_CONFIG), models.TextField()),
         )
 
     def __len__(self) -> int:
